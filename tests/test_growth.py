@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-import pandas as pd
-import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+import matplotlib
 
-from kztrade.errors import DoubleCountingError, ParameterError, SchemaError
-from kztrade.growth import (
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kztrade.errors import DoubleCountingError, ParameterError, SchemaError  # noqa: E402
+from kztrade.growth import (  # noqa: E402
     MEASURES,
     LowBase,
     cagr,
@@ -25,7 +30,8 @@ from kztrade.growth import (
     yoy,
     ytd,
 )
-from kztrade.schema import make_frame
+from kztrade.plotting import plot_trade  # noqa: E402
+from kztrade.schema import make_frame  # noqa: E402
 
 M = 1e6
 PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -783,3 +789,50 @@ def test_property_no_function_mutates_its_input(frame):
     top_n(frame, n=2)
     hhi(frame)
     pd.testing.assert_frame_equal(frame, before)
+
+
+# --------------------------------------------------------------------------- plot_trade
+
+
+def test_plot_trade_draws_exports_imports_turnover(kaz_mng):
+    fig, ax = plt.subplots()
+    try:
+        out = unchanged(plot_trade, kaz_mng, ax=ax)
+        assert out is ax
+        assert ax.get_ylabel() == "USD millions"
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert texts == ["Exports", "Imports", "Turnover"]
+        ys = np.concatenate([line.get_ydata() for line in ax.get_lines()])
+        assert np.nanmax(ys) == pytest.approx(57.130458, rel=1e-6)
+    finally:
+        plt.close(fig)
+
+
+def test_plot_trade_accepts_wide_and_long_frames(kaz_mng):
+    for data in (turnover(kaz_mng), with_turnover(kaz_mng)):
+        fig, ax = plt.subplots()
+        try:
+            plot_trade(data, measures=("turnover", "balance"), units="billions", ax=ax)
+            assert ax.get_ylabel() == "USD billions"
+            assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Turnover", "Balance"]
+        finally:
+            plt.close(fig)
+
+
+def test_plot_trade_needs_one_series_or_a_style(kaz_mng):
+    both = pd.concat([kaz_mng, kaz_mng.assign(source="COMTRADE")], ignore_index=True)
+    with pytest.raises(
+        ParameterError,
+        match=r"plot_trade draws one line per measure, but the data holds several source "
+        r"values \['BNS', 'COMTRADE'\]; filter to one first, or pass style='source'",
+    ):
+        plot_trade(both)
+    fig, ax = plt.subplots()
+    try:
+        plot_trade(both, style="source", ax=ax)
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "BNS" in texts and "COMTRADE" in texts
+    finally:
+        plt.close(fig)
+    with pytest.raises(ParameterError, match="`measures` must be some of"):
+        plot_trade(kaz_mng, measures=("surplus",))

@@ -1,0 +1,204 @@
+"""Tests of kztrade.mirror and kztrade.plotting.plot_mirror."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from kztrade.errors import DoubleCountingError, ParameterError, SchemaError  # noqa: E402
+from kztrade.mirror import COLUMNS, mirror  # noqa: E402
+from kztrade.plotting import plot_mirror  # noqa: E402
+from kztrade.schema import make_frame  # noqa: E402
+
+M = 1e6
+
+
+def report(reporter, partner, rows, *, source="IMF-DOTS", estimated=None, freq="Y"):
+    period, flow, value = zip(*rows, strict=True)
+    data = {
+        "period": list(period),
+        "reporter": reporter,
+        "partner": partner,
+        "flow": list(flow),
+        "commodity": "TOTAL",
+        "value_usd": list(value),
+        "source": source,
+    }
+    if estimated is not None:
+        data["estimated"] = estimated
+    return make_frame(data, freq=freq)
+
+
+@pytest.fixture
+def kaz():
+    # Kazakhstan's own report to the IMF DOTS (million USD in the source)
+    return report(
+        "KAZ",
+        "MNG",
+        [(2019, "export", 58.246573 * M), (2019, "import", 2.0 * M), (2018, "export", 73.0 * M)],
+    )
+
+
+@pytest.fixture
+def mng():
+    # Mongolia's report of its trade with Kazakhstan: imports CIF, exports FOB
+    return report(
+        "MNG",
+        "KAZ",
+        [(2019, "import", 29.108839 * M), (2019, "export", 6.234626 * M)],
+        estimated=[False, True],
+    )
+
+
+def test_mirror_hand_computed_without_adjustment(kaz, mng):
+    before = (kaz.copy(deep=True), mng.copy(deep=True))
+    m = mirror(kaz, mng)
+    pd.testing.assert_frame_equal(kaz, before[0])
+    pd.testing.assert_frame_equal(mng, before[1])
+    assert list(m.columns) == list(COLUMNS)
+    row = m[(m["flow"] == "export") & (m["period"] == pd.Period("2019", "Y"))].iloc[0]
+    assert row["direction"] == "KAZ→MNG"
+    assert row["partner_flow"] == "import"
+    assert row["reporter_usd"] == pytest.approx(58.246573 * M)
+    assert row["partner_usd"] == pytest.approx(29.108839 * M)
+    assert row["partner_fob_usd"] == row["partner_usd"]
+    assert row["discrepancy_usd"] == pytest.approx(29.137734 * M)
+    assert row["discrepancy_rel"] == pytest.approx(29.137734 / ((58.246573 + 29.108839) / 2))
+    assert row["reporter_source"] == "IMF-DOTS" and row["partner_source"] == "IMF-DOTS"
+    assert row["note"] == ""
+
+
+def test_mirror_cif_fob_adjusts_the_import_side_only(kaz, mng):
+    m = mirror(kaz, mng, cif_fob=1.08).set_index(["flow", "period"])
+    exp = m.loc[("export", pd.Period("2019", "Y"))]
+    assert exp["cif_fob"] == 1.08
+    assert exp["reporter_fob_usd"] == pytest.approx(58.246573 * M)
+    assert exp["partner_fob_usd"] == pytest.approx(29.108839 * M / 1.08)
+    imp = m.loc[("import", pd.Period("2019", "Y"))]
+    # the reporter's imports are CIF: they are the side adjusted in this direction
+    assert imp["direction"] == "MNG→KAZ"
+    assert imp["reporter_fob_usd"] == pytest.approx(2.0 * M / 1.08)
+    assert imp["partner_fob_usd"] == pytest.approx(6.234626 * M)
+    assert imp["discrepancy_usd"] == pytest.approx(2.0 * M / 1.08 - 6.234626 * M)
+    assert bool(imp["partner_estimated"]) is True
+    assert imp["note"] == "MNG's figure is an estimate"
+
+
+def test_mirror_relative_to_choices(kaz, mng):
+    for relative_to, denominator in (
+        ("partner", 29.108839),
+        ("reporter", 58.246573),
+        ("mean", (58.246573 + 29.108839) / 2),
+    ):
+        m = mirror(kaz, mng, relative_to=relative_to)
+        got = m[(m["flow"] == "export") & (m["period"] == pd.Period("2019", "Y"))]
+        assert got["discrepancy_rel"].iloc[0] == pytest.approx(29.137734 / denominator)
+
+
+def test_mirror_missing_side_is_nan_with_reason(kaz, mng):
+    m = mirror(kaz, mng)
+    row = m[m["period"] == pd.Period("2018", "Y")].iloc[0]
+    assert math.isnan(row["partner_usd"]) and math.isnan(row["discrepancy_usd"])
+    assert row["note"] == "no report by MNG"
+    assert pd.isna(row["partner_estimated"]) and pd.isna(row["partner_source"])
+    only_partner = mirror(kaz[kaz["flow"] == "export"], mng)
+    row = only_partner[only_partner["flow"] == "import"].iloc[0]
+    assert math.isnan(row["reporter_usd"])
+    assert row["note"] == "no report by KAZ; MNG's figure is an estimate"
+
+
+def test_mirror_uses_only_pairs_of_the_reporter_frame(kaz, mng):
+    chn = report("CHN", "KAZ", [(2019, "import", 9e9)])
+    m = mirror(kaz, pd.concat([mng, chn], ignore_index=True))
+    assert set(m["partner"]) == {"MNG"}
+
+
+def test_mirror_drops_world_rows(kaz, mng):
+    world = report("KAZ", "WLD", [(2019, "export", 57e9)])
+    m = mirror(pd.concat([kaz, world], ignore_index=True), mng)
+    assert "WLD" not in set(m["partner"])
+
+
+def test_mirror_zero_figures():
+    a = report("KAZ", "MNG", [(2019, "export", 0.0)])
+    b = report("MNG", "KAZ", [(2019, "import", 0.0)])
+    row = mirror(a, b).iloc[0]
+    assert row["discrepancy_usd"] == 0.0 and math.isnan(row["discrepancy_rel"])
+    assert row["note"] == "both figures are zero: relative discrepancy undefined"
+
+
+def test_mirror_monthly():
+    a = report("KAZ", "MNG", [("2022-01", "export", 5 * M)], freq="M", source="BNS")
+    b = report("MNG", "KAZ", [("2022-01", "import", 4 * M)], freq="M", source="NSO-MN")
+    row = mirror(a, b).iloc[0]
+    assert row["period"] == pd.Period("2022-01", "M")
+    assert row["discrepancy_usd"] == 1 * M
+
+
+def test_mirror_refuses_several_sources(kaz, mng):
+    both = pd.concat([kaz, kaz.assign(source="BNS")], ignore_index=True)
+    with pytest.raises(
+        DoubleCountingError,
+        match=r"frame_reporter holds the same figure from several sources \['BNS', 'IMF-DOTS'\]; "
+        r"filter by source first, e\.g\. frame_reporter\[frame_reporter\['source'\] == 'BNS'\]",
+    ):
+        mirror(both, mng)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cif_fob": 0.9}, "`cif_fob` must be >= 1"),
+        ({"cif_fob": float("nan")}, "`cif_fob` must be >= 1"),
+        ({"cif_fob": "1.08"}, "`cif_fob` must be a number such as 1.08, got '1.08'"),
+        ({"relative_to": "median"}, "`relative_to` must be 'mean', 'partner' or 'reporter'"),
+    ],
+)
+def test_mirror_parameter_errors(kaz, mng, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        mirror(kaz, mng, **kwargs)
+
+
+def test_mirror_frequency_and_schema_errors(kaz):
+    monthly = report("MNG", "KAZ", [("2019-01", "import", 1.0)], freq="M")
+    with pytest.raises(ParameterError, match="frame_reporter is 'Y' and frame_partner 'M'"):
+        mirror(kaz, monthly)
+    with pytest.raises(SchemaError, match="frame_partner: missing column"):
+        mirror(kaz, pd.DataFrame({"period": [2019]}))
+
+
+def test_plot_mirror_draws_both_reports(kaz, mng):
+    fig, ax = plt.subplots()
+    try:
+        out = plot_mirror(mirror(kaz, mng, cif_fob=1.06), ax=ax)
+        assert out is ax
+        assert ax.get_ylabel() == "USD millions (imports ÷ 1.06, FOB)"
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert texts == ["Report", "KAZ reports", "MNG reports", "Direction", "KAZ→MNG", "MNG→KAZ"]
+        ys = np.concatenate([line.get_ydata() for line in ax.get_lines()])
+        assert np.nanmax(ys) == pytest.approx(73.0)
+    finally:
+        plt.close(fig)
+
+
+def test_plot_mirror_one_direction_and_errors(kaz, mng):
+    fig, ax = plt.subplots()
+    try:
+        plot_mirror(mirror(kaz, mng), flow="export", units="thousands", ax=ax)
+        assert ax.get_ylabel() == "USD thousands"
+    finally:
+        plt.close(fig)
+    with pytest.raises(ParameterError, match="pass the frame returned by kztrade.mirror.mirror"):
+        plot_mirror(kaz)
+    with pytest.raises(ParameterError, match="`flow` must be 'export', 'import' or None"):
+        plot_mirror(mirror(kaz, mng), flow="turnover")
+    with pytest.raises(ParameterError, match="`units` must be one of"):
+        plot_mirror(mirror(kaz, mng), units="lakhs")
