@@ -7,6 +7,12 @@ January-to-month span), the measure (turnover, export, import, balance), the val
 the stated growth and the exact span of text it came from. Whatever it cannot read is kept
 as a row with a ``problem``, never dropped.
 
+:func:`check_statements` recomputes each claim from every source of a tidy trade frame with
+:mod:`kztrade.growth` and gives a verdict (consistent within the stated rounding,
+inconsistent by how much, or not checkable and why); it also checks the statement against
+itself (exports + imports against turnover, the bases its growth rates imply).
+:func:`summarize_checks` says the result in words and :func:`plot_claims` draws it.
+
 This module does not fetch statements, translate them, or compute growth rates itself.
 """
 
@@ -22,7 +28,9 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from kztrade import growth as _growth
 from kztrade.errors import ParameterError
+from kztrade.schema import TOTAL, frequency, validate
 
 __all__ = [
     "CLAIM_COLUMNS",
@@ -30,6 +38,12 @@ __all__ = [
     "parse_statements",
     "period_label",
     "stated_precision",
+    "CHECKS",
+    "VERDICTS",
+    "check_statements",
+    "verdicts",
+    "summarize_checks",
+    "plot_claims",
 ]
 
 #: Columns of a claims frame, shared with :func:`kztrade.datasets.load_statements`.
@@ -1310,3 +1324,979 @@ def period_label(year, first_month: int = 1, last_month: int = 12) -> str:
     if first == last:
         return f"{names[first - 1]} {year}"
     return f"{names[first - 1]}–{names[last - 1]} {year}"
+
+
+# --------------------------------------------------------------------------- checking
+
+#: Verdicts of :func:`check_statements`.
+VERDICTS: tuple[str, ...] = ("consistent", "inconsistent", "not checkable")
+#: Checks of :func:`check_statements`, in the order they are listed.
+CHECKS: tuple[str, ...] = ("read", "value", "growth", "base", "sum", "balance", "base sum")
+_BY = ("reporter", "partner", "flow", "source")
+_APPROXIMATE = {
+    "about",
+    "around",
+    "approximately",
+    "approx.",
+    "roughly",
+    "nearly",
+    "almost",
+    "some",
+    "close to",
+    "около",
+    "почти",
+    "порядка",
+    "примерно",
+    "приблизительно",
+}
+_CHECK_COLUMNS = [
+    "statement",
+    "source",
+    "date",
+    "claim",
+    "label",
+    "reporter",
+    "partner",
+    "year",
+    "first_month",
+    "last_month",
+    "measure",
+    "check",
+    "data_source",
+    "base_period",
+    "unit",
+    "stated",
+    "stated_low",
+    "stated_high",
+    "recorded",
+    "difference",
+    "relative_difference",
+    "verdict",
+    "reason",
+    "low_base",
+    "text",
+]
+_MEASURE_NAMES = {
+    "turnover": "turnover",
+    "export": "exports",
+    "import": "imports",
+    "balance": "balance",
+}
+_EPS = 1e-9
+
+
+def _money(x: float) -> str:
+    """A value in USD as statements write it: "57.13 M USD", "466 thousand USD"."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    size = abs(x)
+    if size >= 1e9:
+        return f"{x / 1e9:.4g} bn USD"
+    if size >= 1e6:
+        return f"{x / 1e6:.4g} M USD"
+    if size >= 1e3:
+        return f"{x / 1e3:.4g} thousand USD"
+    return f"{x:.4g} USD"
+
+
+def _rate(g: float, half: float = float("nan")) -> str:
+    """A growth fraction as a signed percentage, to the stated digits where known."""
+    if g is None or not math.isfinite(g):
+        return "n/a"
+    digits = 1
+    if math.isfinite(half) and half > 0:
+        digits = max(0, round(-math.log10(2 * half * 100)))
+    return f"{g * 100:+.{digits}f}%"
+
+
+def _check_claims(claims) -> pd.DataFrame:
+    if not isinstance(claims, pd.DataFrame):
+        raise ParameterError(
+            f"check_statements: claims must be a DataFrame (from parse_statements or "
+            f"kztrade.datasets.load_statements), got {type(claims).__name__}"
+        )
+    missing = [c for c in CLAIM_COLUMNS if c not in claims.columns]
+    if missing:
+        raise ParameterError(
+            f"check_statements: claims lack column(s) {missing}; build them with "
+            "parse_statements or kztrade.datasets.load_statements"
+        )
+    bad = ~claims["measure"].isin(MEASURES) & _readable(claims)
+    if bad.any():
+        raise ParameterError(
+            f"check_statements: column 'measure' must be one of {list(MEASURES)}, got "
+            f"{sorted(set(claims.loc[bad, 'measure'].astype(str)))}"
+        )
+    return claims
+
+
+def _readable(claims: pd.DataFrame) -> pd.Series:
+    """Rows that state a figure that could be read (no ``problem``)."""
+    if "problem" not in claims.columns:
+        return pd.Series(True, index=claims.index)
+    return claims["problem"].fillna("").astype(str) == ""
+
+
+def _check_tolerance(tolerance) -> float:
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
+        raise ParameterError(
+            f"check_statements: tolerance must be a fraction such as 0.01 (1%), got {tolerance!r}"
+        )
+    if not (math.isfinite(tolerance) and 0 <= tolerance < 1):
+        raise ParameterError(
+            f"check_statements: tolerance must be a fraction between 0 and 1 (0.01 = 1%), "
+            f"got {tolerance!r}"
+        )
+    return float(tolerance)
+
+
+def _data_frames(data, sources) -> list[pd.DataFrame]:
+    frames = [data] if isinstance(data, pd.DataFrame) else list(data) if data is not None else []
+    if not frames or not all(isinstance(f, pd.DataFrame) for f in frames):
+        raise ParameterError(
+            "check_statements: data must be a tidy trade frame (or a list of them, e.g. an "
+            "annual and a monthly one), such as kztrade.datasets.load_partner_annual()"
+        )
+    frames = [validate(f, name="check_statements data") for f in frames]
+    if sources is not None:
+        if isinstance(sources, str):
+            sources = [sources]
+        sources = list(sources)
+        known = sorted(set().union(*(set(f["source"]) for f in frames)))
+        unknown = [s for s in sources if s not in known]
+        if unknown:
+            raise ParameterError(
+                f"check_statements: sources {unknown} are not in the data; it has {known}"
+            )
+        frames = [f[f["source"].isin(sources)] for f in frames]
+    return frames
+
+
+@dataclass
+class _Stated:
+    """What a claim states, with the interval its rounding allows."""
+
+    value: float
+    value_low: float
+    value_high: float
+    value_half: float
+    growth: float
+    growth_low: float
+    growth_high: float
+    growth_half: float
+
+
+def _stated(row) -> _Stated:
+    value, growth = float(row.value_usd), float(row.growth)
+    text = row.text if isinstance(row.text, str) else ""
+    value_half, growth_half = stated_precision(text, value_usd=value, growth=growth)
+    value_half = 0.0 if math.isnan(value_half) else value_half
+    growth_half = 0.0 if math.isnan(growth_half) else growth_half
+    low, high = value - value_half, value + value_half
+    qualifier = str(getattr(row, "qualifier", "") or "")
+    if qualifier in _LOWER_BOUND:
+        low, high = value, math.inf
+    elif qualifier in _UPPER_BOUND:
+        low, high = -math.inf, value
+    g_low, g_high = growth - growth_half, growth + growth_half
+    if _times_down(text, growth):
+        # "fell 2 times": the factor 2 is what was rounded, the growth is 1/2 - 1
+        factor = 1.0 / (1.0 + growth)
+        g_low = 1.0 / (factor + growth_half) - 1.0
+        g_high = 1.0 / (factor - growth_half) - 1.0
+    return _Stated(value, low, high, value_half, growth, g_low, g_high, growth_half)
+
+
+def _times_down(text: str, growth: float) -> bool:
+    if not (_finite(growth) and growth < 0):
+        return False
+    return any(e.data["kind"] == "times" for e in _growth_events(text, _decimal_mark(text)))
+
+
+def _within(x: float, low: float, high: float, allowance: float) -> bool:
+    slack = allowance + _EPS * max(1.0, abs(x))
+    return low - slack <= x <= high + slack
+
+
+@dataclass
+class _Recorded:
+    """One source's recomputation of one claim, or why there is none."""
+
+    value: float = float("nan")
+    base: float = float("nan")
+    growth: float = float("nan")
+    low_base: bool = False
+    note: str = ""
+    why_not: str = ""
+
+
+def _lag(claim) -> int:
+    base_year = getattr(claim, "base_year", None)
+    if base_year is None or pd.isna(base_year):
+        return 1
+    return int(claim.year) - int(base_year)
+
+
+def _totals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep each source's all-goods rows where it has them, so nothing is counted twice."""
+    parts = []
+    for _, part in frame.groupby("source", sort=True):
+        if (part["commodity"] == TOTAL).any():
+            part = part[part["commodity"] == TOTAL]
+        parts.append(part)
+    return pd.concat(parts) if parts else frame
+
+
+class _Recomputation:
+    """Every source's figures for the claims' periods, computed once with kztrade.growth."""
+
+    def __init__(self, frames: list[pd.DataFrame], claims: pd.DataFrame) -> None:
+        self.results: list[tuple[str, pd.DataFrame]] = []  # (frequency, growth table)
+        self.coverage: dict[tuple[str, str, str], dict[str, tuple[int, int]]] = {}
+        self.sources: list[str] = []
+        pairs = set(zip(claims["reporter"], claims["partner"], strict=True))
+        annual = claims[(claims["first_month"] == 1) & (claims["last_month"] == 12)]
+        lags = sorted({_lag(c) for c in annual.itertuples()} | {1})
+        spans = sorted(
+            {
+                (int(c.year), int(c.last_month))
+                for c in claims.itertuples()
+                if int(c.first_month) == 1
+            }
+        )
+        for frame in frames:
+            for source in frame["source"].unique():
+                if source not in self.sources:
+                    self.sources.append(source)
+            keep = [
+                (r, p) in pairs for r, p in zip(frame["reporter"], frame["partner"], strict=True)
+            ]
+            frame = frame[np.asarray(keep, dtype=bool)]
+            if frame.empty:
+                continue
+            frame = _totals(frame)
+            freq = frequency(frame)
+            for (source, reporter, partner), part in frame.groupby(
+                ["source", "reporter", "partner"], sort=False
+            ):
+                years = part["period"].dt.year
+                self.coverage.setdefault((source, reporter, partner), {})[freq] = (
+                    int(years.min()),
+                    int(years.max()),
+                )
+            table = _growth.with_turnover(frame)
+            if freq == "Y":
+                for lag in lags:
+                    out = _growth.yoy(table, by=_BY, periods=lag)
+                    self.results.append(("Y", out.assign(_lag=lag, _first=1, _last=12)))
+            else:
+                for year, last in spans:
+                    out = _growth.ytd(table, through=f"{year}-{last:02d}", by=_BY)
+                    self.results.append(("M", out.assign(_lag=1, _first=1, _last=last)))
+                out = _growth.yoy(table, by=_BY)
+                months = out["period"].dt.month
+                out = out.assign(period=out["period"].dt.year, _lag=1, _first=months, _last=months)
+                self.results.append(("m", out))
+
+    def lookup(self, claim, source: str) -> _Recorded:
+        reporter, partner = claim.reporter, claim.partner
+        year, first, last = int(claim.year), int(claim.first_month), int(claim.last_month)
+        span = period_label(year, first, last)
+        coverage = self.coverage.get((source, reporter, partner), {})
+        pair = f"{reporter}–{partner}"
+        if not coverage:
+            return _Recorded(why_not=f"no {pair} data")
+        if not (first == 1 or first == last):
+            return _Recorded(
+                why_not="only January-to-month spans and single months can be recomputed"
+            )
+        lag = _lag(claim)
+        kinds = ["Y", "M"] if (first, last) == (1, 12) else ["M"] if first == 1 else ["m"]
+        if first == last == 1:
+            kinds = ["M", "m"]
+        for kind in kinds:
+            freq = "Y" if kind == "Y" else "M"
+            if freq not in coverage:
+                continue
+            lo, hi = coverage[freq]
+            if not lo <= year <= hi:
+                continue
+            for got_kind, table in self.results:
+                if got_kind != kind:
+                    continue
+                period = table["period"]
+                years = period.dt.year if hasattr(period, "dt") else period
+                hit = table[
+                    (table["reporter"] == reporter)
+                    & (table["partner"] == partner)
+                    & (table["source"] == source)
+                    & (table["flow"].astype(object) == claim.measure)
+                    & (years == year)
+                    & (table["_first"] == first)
+                    & (table["_last"] == last)
+                    & (table["_lag"] == (lag if kind == "Y" else 1))
+                ]
+                if hit.empty:
+                    continue
+                row = hit.iloc[0]
+                base_year = year - (lag if kind == "Y" else 1)
+                if base_year != year - lag:
+                    return _Recorded(
+                        value=float(row["value_usd"]),
+                        note=str(row["note"]),
+                        why_not=f"the growth compares with {year - lag}; {span} growth "
+                        f"can only be recomputed on {base_year}",
+                    )
+                return _Recorded(
+                    value=float(row["value_usd"]),
+                    base=float(row["base_usd"]),
+                    growth=float(row["growth"]),
+                    low_base=bool(row["low_base"]),
+                    note=str(row["note"]),
+                )
+        have = ", ".join(
+            f"{'annual' if f == 'Y' else 'monthly'} {lo}–{hi}"
+            for f, (lo, hi) in sorted(coverage.items(), reverse=True)
+        )
+        if "M" not in coverage and (first, last) != (1, 12):
+            return _Recorded(why_not=f"annual {pair} data only; a {span} figure needs monthly data")
+        return _Recorded(why_not=f"no {span} figure for {pair} (it has {have})")
+
+
+def _row_base(claim, position) -> dict:
+    year = claim.year if not pd.isna(claim.year) else None
+    first = claim.first_month if not pd.isna(claim.first_month) else None
+    last = claim.last_month if not pd.isna(claim.last_month) else None
+    measure = claim.measure if isinstance(claim.measure, str) else ""
+    label = f"{measure} {period_label(year, first or 1, last or 12)}" if measure else "(not read)"
+    return dict(
+        statement=claim.statement,
+        source=claim.source,
+        date=claim.date,
+        claim=position,
+        label=label,
+        reporter=claim.reporter,
+        partner=claim.partner,
+        year=year,
+        first_month=first,
+        last_month=last,
+        measure=measure,
+        check="",
+        data_source="",
+        base_period="",
+        unit="",
+        stated=float("nan"),
+        stated_low=float("nan"),
+        stated_high=float("nan"),
+        recorded=float("nan"),
+        difference=float("nan"),
+        relative_difference=float("nan"),
+        verdict="not checkable",
+        reason="",
+        low_base=False,
+        text=claim.text,
+    )
+
+
+def _compare(row: dict, recorded: float, allowance: float, *, what: str, say) -> dict:
+    """Fill a check row's verdict: is the recorded figure within the stated interval."""
+    row["recorded"] = recorded
+    row["difference"] = row["stated"] - recorded
+    if recorded != 0:
+        row["relative_difference"] = row["difference"] / abs(recorded)
+    if _within(recorded, row["stated_low"], row["stated_high"], allowance):
+        row["verdict"] = "consistent"
+        row["reason"] = f"{what} records {say(recorded)}, within the stated figure's rounding"
+    else:
+        row["verdict"] = "inconsistent"
+    return row
+
+
+def _value_rows(claim, position, stated: _Stated, source, rec: _Recorded, tol) -> list[dict]:
+    rows = []
+    name = _MEASURE_NAMES[claim.measure]
+    span = period_label(claim.year, claim.first_month, claim.last_month)
+    base_label = period_label(int(claim.year) - _lag(claim), claim.first_month, claim.last_month)
+    if _finite(stated.value):
+        row = _row_base(claim, position)
+        row.update(
+            check="value",
+            data_source=source,
+            unit="USD",
+            stated=stated.value,
+            stated_low=stated.value_low,
+            stated_high=stated.value_high,
+        )
+        if rec.why_not or not _finite(rec.value):
+            row["reason"] = f"{source}: {rec.why_not or rec.note or 'no value'}"
+        else:
+            _compare(row, rec.value, tol * abs(rec.value), what=source, say=_money)
+            if row["verdict"] == "inconsistent":
+                gap = stated.value - rec.value
+                row["reason"] = (
+                    f"{source} records {_money(rec.value)} of {name} in {span}; the stated "
+                    f"{_money(stated.value)} is {_money(abs(gap))} "
+                    f"({abs(gap) / abs(rec.value):.1%}) {'higher' if gap > 0 else 'lower'}"
+                )
+                if stated.value_half:
+                    row["reason"] += f", beyond its rounding (±{_money(stated.value_half)})"
+        rows.append(row)
+    if _finite(stated.growth):
+        row = _row_base(claim, position)
+        row.update(
+            check="growth",
+            base_period=base_label,
+            data_source=source,
+            unit="fraction",
+            stated=stated.growth,
+            stated_low=stated.growth_low,
+            stated_high=stated.growth_high,
+        )
+        if rec.why_not or not _finite(rec.growth):
+            row["reason"] = f"{source}: {rec.why_not or rec.note or 'no growth rate'}"
+        else:
+            row["low_base"] = rec.low_base
+            _compare(
+                row, rec.growth, tol * abs(1 + rec.growth), what=source, say=lambda g: _rate(g)
+            )
+            said = _rate(stated.growth, stated.growth_half)
+            if row["verdict"] == "inconsistent":
+                pp = (stated.growth - rec.growth) * 100
+                row["reason"] = (
+                    f"{source} gives {_rate(rec.growth)} ({_money(rec.value)} on "
+                    f"{_money(rec.base)} in {base_label}); the stated {said} is "
+                    f"{abs(pp):.1f} percentage points {'higher' if pp > 0 else 'lower'}"
+                )
+            if rec.low_base:
+                row["reason"] += f" (growth on a low base of {_money(rec.base)})"
+        rows.append(row)
+    if _finite(stated.value) and _finite(stated.growth) and claim.measure != "balance":
+        low, high = _implied_base(stated)
+        row = _row_base(claim, position)
+        implied = stated.value / (1 + stated.growth)
+        row.update(
+            check="base",
+            base_period=base_label,
+            data_source=source,
+            unit="USD",
+            stated=implied,
+            stated_low=low,
+            stated_high=high,
+        )
+        if rec.why_not or not _finite(rec.base):
+            row["reason"] = f"{source}: {rec.why_not or rec.note or 'no base value'}"
+        else:
+            _compare(row, rec.base, tol * abs(rec.base), what=source, say=_money)
+            if row["verdict"] == "inconsistent":
+                gap = implied - rec.base
+                row["reason"] = (
+                    f"the stated {_rate(stated.growth, stated.growth_half)} implies "
+                    f"{_money(implied)} of {name} in {base_label} "
+                    f"({_money(low)} to {_money(high)}); {source} records {_money(rec.base)}: "
+                    f"{_money(abs(gap))} ({abs(gap) / abs(rec.base):.1%}) "
+                    f"{'higher' if gap > 0 else 'lower'}"
+                )
+        rows.append(row)
+    return rows
+
+
+def _implied_base(stated: _Stated) -> tuple[float, float]:
+    """The base value a stated value and growth imply, as an interval of their rounding."""
+    factors = (1 + stated.growth_low, 1 + stated.growth_high)
+    if min(factors) <= 0:
+        return -math.inf, math.inf
+    return stated.value_low / factors[1], stated.value_high / factors[0]
+
+
+def _internal_rows(claims: pd.DataFrame, stated: dict, tol: float) -> list[dict]:
+    """Within one statement and period: exports + imports against turnover, and bases."""
+    rows = []
+    keys = ["statement", "reporter", "partner", "year", "first_month", "last_month"]
+    for _, group in claims.groupby(keys, sort=False, dropna=True):
+        by_measure = {}
+        for position, claim in zip(group["claim_row"], group.itertuples(), strict=True):
+            by_measure.setdefault(claim.measure, (position, claim, stated[position]))
+        exp, imp = by_measure.get("export"), by_measure.get("import")
+        if exp is None or imp is None:
+            continue
+        e, i = exp[2], imp[2]
+        for measure, sign in (("turnover", 1), ("balance", -1)):
+            if measure not in by_measure:
+                continue
+            position, claim, t = by_measure[measure]
+            if not (_finite(t.value) and _finite(e.value) and _finite(i.value)):
+                continue
+            parts = e.value + sign * i.value
+            low = e.value_low + (i.value_low if sign > 0 else -i.value_high)
+            high = e.value_high + (i.value_high if sign > 0 else -i.value_low)
+            row = _row_base(claim, position)
+            row.update(
+                check="sum" if measure == "turnover" else "balance",
+                data_source="statement",
+                unit="USD",
+                stated=t.value,
+                stated_low=t.value_low,
+                stated_high=t.value_high,
+                recorded=parts,
+                difference=t.value - parts,
+            )
+            if parts:
+                row["relative_difference"] = (t.value - parts) / abs(parts)
+            op = "+" if sign > 0 else "−"
+            overlap = (
+                low <= t.value_high + tol * abs(parts) and t.value_low - tol * abs(parts) <= high
+            )
+            row["verdict"] = "consistent" if overlap else "inconsistent"
+            row["reason"] = (
+                f"exports {_money(e.value)} {op} imports {_money(i.value)} = {_money(parts)} "
+                f"against the stated {measure} of {_money(t.value)}: "
+                + (
+                    "consistent within rounding"
+                    if overlap
+                    else f"{_money(abs(t.value - parts))} apart, beyond rounding"
+                )
+            )
+            rows.append(row)
+        if "turnover" in by_measure:
+            position, claim, t = by_measure["turnover"]
+            if all(_finite(x.value) and _finite(x.growth) for x in (t, e, i)):
+                e_low, e_high = _implied_base(e)
+                i_low, i_high = _implied_base(i)
+                t_low, t_high = _implied_base(t)
+                parts = e.value / (1 + e.growth) + i.value / (1 + i.growth)
+                implied = t.value / (1 + t.growth)
+                row = _row_base(claim, position)
+                row.update(
+                    check="base sum",
+                    base_period=period_label(
+                        int(claim.year) - 1, claim.first_month, claim.last_month
+                    ),
+                    data_source="statement",
+                    unit="USD",
+                    stated=implied,
+                    stated_low=t_low,
+                    stated_high=t_high,
+                    recorded=parts,
+                    difference=implied - parts,
+                    relative_difference=(implied - parts) / abs(parts) if parts else float("nan"),
+                )
+                overlap = (
+                    e_low + i_low <= t_high + tol * abs(parts)
+                    and t_low - tol * abs(parts) <= e_high + i_high
+                )
+                row["verdict"] = "consistent" if overlap else "inconsistent"
+                base = period_label(int(claim.year) - 1, claim.first_month, claim.last_month)
+                row["reason"] = (
+                    f"bases implied for {base}: exports {_money(e.value / (1 + e.growth))} + "
+                    f"imports {_money(i.value / (1 + i.growth))} = {_money(parts)} against "
+                    f"{_money(implied)} implied by turnover's "
+                    f"{_rate(t.growth, t.growth_half)}: "
+                    + ("consistent within rounding" if overlap else "inconsistent beyond rounding")
+                )
+                rows.append(row)
+    return rows
+
+
+def check_statements(
+    claims: pd.DataFrame,
+    data,
+    *,
+    tolerance: float = 0.0,
+    sources=None,
+) -> pd.DataFrame:
+    """Check each claim of a statement against the data, source by source.
+
+    For every claim and every source in ``data`` the value, the growth and the base the
+    growth implies are recomputed with :mod:`kztrade.growth` (annual data for whole years,
+    monthly data for January-to-month spans and single months) and compared with what
+    the statement says. A stated figure is **consistent** when the recorded one rounds to
+    it: it lies within half a unit of the last stated digit (60.9 million: 60.85 to 60.95
+    million; +48.1%: +48.05% to +48.15%), widened by ``tolerance``. Otherwise it is
+    **inconsistent**, with the size of the gap; or **not checkable**, with the reason (no
+    data for that period, only annual data for a January-April figure, a figure that could
+    not be read). The statement is also checked against itself: exports + imports against
+    the stated turnover (and exports − imports against a stated balance), and the bases
+    implied by the growth rates of exports and imports against that of turnover.
+
+    Parameters
+    ----------
+    claims : DataFrame
+        Claims from :func:`parse_statements` or :func:`kztrade.datasets.load_statements`.
+    data : DataFrame or list of DataFrame
+        Tidy trade frames (e.g. ``load_partner_annual()``), several sources side by side;
+        an annual and a monthly frame may be given together.
+    tolerance : float, default 0.0
+        Extra room, as a fraction of the recorded value (0.01 = 1%), for revisions between
+        the statement's data and the source's: values and bases may differ by this share,
+        growth rates by this share of the growth factor (1 + growth).
+    sources : str or list of str, optional
+        Check against these sources of ``data`` only.
+
+    Returns
+    -------
+    DataFrame
+        One row per claim, check and source: ``statement``, ``source`` (who made the
+        statement), ``claim`` (row position in ``claims``), ``label`` ("turnover 2021"),
+        ``reporter``, ``partner``, ``year``, ``first_month``, ``last_month``, ``measure``,
+        ``check`` (one of :data:`CHECKS`), ``data_source`` (or "statement" for checks of
+        the statement against itself), ``unit`` ("USD" or "fraction"), ``stated``,
+        ``stated_low``, ``stated_high`` (what rounding allows), ``recorded``,
+        ``difference`` (stated − recorded), ``relative_difference`` (of the recorded),
+        ``verdict`` (one of :data:`VERDICTS`), ``reason``, ``low_base`` and ``text``.
+
+    Raises
+    ------
+    ParameterError
+        If ``claims`` lack columns, ``tolerance`` is not a fraction, or ``sources`` are not
+        in ``data``.
+    SchemaError
+        If ``data`` is not a tidy trade frame.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> data = make_frame({"period": [2020, 2020, 2021, 2021], "reporter": "KAZ",
+    ...                    "partner": "MNG", "flow": ["export", "import"] * 2,
+    ...                    "commodity": "TOTAL", "source": "BNS",
+    ...                    "value_usd": [27.43e6, 1.87e6, 54.69e6, 2.44e6]}, freq="Y")
+    >>> claims = parse_statements("In 2021 trade with Mongolia was 57.1 million USD "
+    ...                           "(+48.1%).")
+    >>> checked = check_statements(claims, data)
+    >>> checked[["label", "check", "data_source", "verdict"]]
+               label   check data_source       verdict
+    0  turnover 2021   value         BNS    consistent
+    1  turnover 2021  growth         BNS  inconsistent
+    2  turnover 2021    base         BNS  inconsistent
+    >>> print(checked.loc[1, "reason"])  # doctest: +NORMALIZE_WHITESPACE
+    BNS gives +95.0% (57.13 M USD on 29.3 M USD in 2020);
+    the stated +48.1% is 46.9 percentage points lower
+    """
+    claims = _check_claims(claims)
+    tol = _check_tolerance(tolerance)
+    frames = _data_frames(data, sources)
+    claims = claims.assign(claim_row=range(len(claims)))
+    readable = claims[_readable(claims) & claims["year"].notna()]
+    rows: list[dict] = []
+    for claim in claims[~claims.index.isin(readable.index)].itertuples():
+        row = _row_base(claim, claim.claim_row)
+        problem = getattr(claim, "problem", "") or "the claim names no period"
+        row.update(check="read", reason=problem)
+        rows.append(row)
+    stated = {c.claim_row: _stated(c) for c in readable.itertuples()}
+    if not readable.empty:
+        recomputed = _Recomputation(frames, readable)
+        for claim in readable.itertuples():
+            for source in recomputed.sources:
+                rec = recomputed.lookup(claim, source)
+                rows += _value_rows(
+                    claim, claim.claim_row, stated[claim.claim_row], source, rec, tol
+                )
+        rows += _internal_rows(readable, stated, tol)
+    out = pd.DataFrame(rows, columns=_CHECK_COLUMNS)
+    order = {c: i for i, c in enumerate(CHECKS)}
+    out = out.assign(_order=out["check"].map(order))
+    out = out.sort_values(["claim", "_order"], kind="stable").drop(columns="_order")
+    for col in ("year", "first_month", "last_month"):
+        out[col] = out[col].astype("Int64")
+    out["low_base"] = out["low_base"].astype(bool)
+    return out.reset_index(drop=True)
+
+
+_SEVERITY = {"inconsistent": 0, "consistent": 1, "not checkable": 2}
+
+
+def _worst(verdicts) -> str:
+    """A claim's verdict against one source: inconsistent if any check is."""
+    verdicts = list(verdicts)
+    return min(verdicts, key=_SEVERITY.__getitem__) if verdicts else "not checkable"
+
+
+def verdicts(checked: pd.DataFrame) -> pd.DataFrame:
+    """One line per claim and source: stated and recorded figures and the overall verdict.
+
+    Parameters
+    ----------
+    checked : DataFrame
+        The result of :func:`check_statements`.
+
+    Returns
+    -------
+    DataFrame
+        ``claim``, ``label``, ``data_source`` ("statement" for checks of the statement against
+        itself), ``stated_usd``, ``recorded_usd``, ``stated_growth``, ``recorded_growth``,
+        ``verdict`` (inconsistent if any check is, consistent if any check is and none is
+        inconsistent, else not checkable) and ``reason`` (the reasons of the checks that
+        decided it), in the order of the claims.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> data = make_frame({"period": [2020, 2020, 2021, 2021], "reporter": "KAZ",
+    ...                    "partner": "MNG", "flow": ["export", "import"] * 2,
+    ...                    "commodity": "TOTAL", "source": "BNS",
+    ...                    "value_usd": [27.43e6, 1.87e6, 54.69e6, 2.44e6]}, freq="Y")
+    >>> claims = parse_statements("In 2021 exports to Mongolia were 54.7 million USD.")
+    >>> verdicts(check_statements(claims, data))[["label", "data_source", "verdict"]]
+             label data_source     verdict
+    0  export 2021         BNS  consistent
+    """
+    _check_checked(checked, "verdicts")
+    rows = []
+    for (claim, source), group in checked.groupby(["claim", "data_source"], sort=False):
+        verdict = _worst(group["verdict"])
+        deciding = group[group["verdict"] == verdict]
+        by_check = group.set_index("check")
+        rows.append(
+            dict(
+                claim=claim,
+                label=group["label"].iloc[0],
+                data_source=source or "",
+                stated_usd=_pick(by_check, "value", "stated"),
+                recorded_usd=_pick(by_check, "value", "recorded"),
+                stated_growth=_pick(by_check, "growth", "stated"),
+                recorded_growth=_pick(by_check, "growth", "recorded"),
+                verdict=verdict,
+                reason="; ".join(dict.fromkeys(r for r in deciding["reason"] if r)),
+            )
+        )
+    columns = [
+        "claim",
+        "label",
+        "data_source",
+        "stated_usd",
+        "recorded_usd",
+        "stated_growth",
+        "recorded_growth",
+        "verdict",
+        "reason",
+    ]
+    out = pd.DataFrame(rows, columns=columns)
+    internal = out["data_source"] == "statement"
+    out = out.assign(_internal=internal).sort_values(["claim", "_internal"], kind="stable")
+    return out.drop(columns="_internal").reset_index(drop=True)
+
+
+def _pick(by_check: pd.DataFrame, check: str, column: str) -> float:
+    if check not in by_check.index:
+        return float("nan")
+    value = by_check.loc[check, column]
+    return float(value.iloc[0] if isinstance(value, pd.Series) else value)
+
+
+def _check_checked(checked, func: str) -> None:
+    if not isinstance(checked, pd.DataFrame) or any(
+        c not in checked.columns for c in ("claim", "check", "data_source", "verdict")
+    ):
+        raise ParameterError(
+            f"{func}: pass the frame returned by check_statements (columns 'claim', 'check', "
+            "'data_source', 'verdict', ...)"
+        )
+
+
+def summarize_checks(checked: pd.DataFrame) -> str:
+    """Say in plain words what the check found, claim by claim (Markdown).
+
+    Parameters
+    ----------
+    checked : DataFrame
+        The result of :func:`check_statements`.
+
+    Returns
+    -------
+    str
+        A headline count of verdicts, then one bullet per claim: what the sources record
+        where they disagree ("BNS gives 57.13 M USD (+94.9% on 29.31 M USD in 2020), not
+        60.9 M USD (+48.1%)"), where they agree, why the rest cannot be checked, and the
+        statement's checks against itself.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> data = make_frame({"period": [2020, 2020, 2021, 2021], "reporter": "KAZ",
+    ...                    "partner": "MNG", "flow": ["export", "import"] * 2,
+    ...                    "commodity": "TOTAL", "source": "BNS",
+    ...                    "value_usd": [27.43e6, 1.87e6, 54.69e6, 2.44e6]}, freq="Y")
+    >>> claims = parse_statements("In 2021 trade with Mongolia made 60.9 million USD.")
+    >>> print(summarize_checks(check_statements(claims, data)))
+    Checked 1 figure against the data: 1 inconsistent, 0 consistent, 0 not checkable.
+    <BLANKLINE>
+    - **turnover 2021**, stated 60.9 M USD: BNS gives 57.13 M USD, not 60.9 M USD.
+    """
+    _check_checked(checked, "summarize_checks")
+    table = verdicts(checked)
+    external = table[table["data_source"] != "statement"]
+    claims = list(dict.fromkeys(table["claim"]))
+    overall = {c: _worst(external.loc[external["claim"] == c, "verdict"]) for c in claims}
+    counts = {v: sum(1 for x in overall.values() if x == v) for v in VERDICTS}
+    lines = [
+        f"Checked {len(claims)} figure{'s' if len(claims) != 1 else ''} against the data: "
+        f"{counts['inconsistent']} inconsistent, {counts['consistent']} consistent, "
+        f"{counts['not checkable']} not checkable.",
+        "",
+    ]
+    for claim in claims:
+        rows = table[table["claim"] == claim]
+        mine = checked[checked["claim"] == claim]
+        first = rows.iloc[0]
+        said = _said(first["stated_usd"], first["stated_growth"], mine)
+        parts = []
+        for verdict in ("inconsistent", "consistent"):
+            hits = rows[(rows["verdict"] == verdict) & (rows["data_source"] != "statement")]
+            for hit in hits.itertuples():
+                got = _said(hit.recorded_usd, hit.recorded_growth, mine, hit.data_source)
+                if verdict == "inconsistent":
+                    parts.append(f"{hit.data_source} gives {got}, not {said}")
+                else:
+                    parts.append(f"{hit.data_source} agrees ({got})")
+        unchecked = rows[
+            (rows["verdict"] == "not checkable") & (rows["data_source"] != "statement")
+        ]
+        shared = pd.Series(
+            [
+                _strip_source(r, [d])
+                for r, d in zip(unchecked["reason"], unchecked["data_source"], strict=True)
+            ],
+            index=unchecked.index,
+            dtype=object,
+        )
+        for reason, group in unchecked.groupby(shared, sort=False):
+            names = ", ".join(n for n in group["data_source"].astype(str) if n)
+            subject = f"not checkable against {names}" if names else "not checkable"
+            parts.append(f"{subject}: {reason}")
+        for hit in rows[rows["data_source"] == "statement"].itertuples():
+            parts.append(f"within the statement, {hit.verdict}: {hit.reason}")
+        head = f"- **{first['label']}**"
+        if said:
+            head += f", stated {said}"
+        elif first["data_source"] == "":
+            head += f" {mine['text'].iloc[0]!r}"
+        lines.append(head + ": " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
+def _said(value, growth, checks: pd.DataFrame, source=None) -> str:
+    """Say a value with its growth, and the source's base when ``source`` is given.
+
+    "60.9 M USD (+48.1%)" as stated; "57.13 M USD (+94.9% on 29.31 M USD in 2020)" as
+    recorded.
+    """
+    bits = []
+    if _finite(value):
+        bits.append(_money(value))
+    if _finite(growth):
+        rows = checks[checks["check"] == "growth"]
+        if source is None:
+            half = float((rows["stated_high"].iloc[0] - rows["stated_low"].iloc[0]) / 2)
+            rate = _rate(growth, half)
+        else:
+            rate = _rate(growth)
+            base = checks[(checks["check"] == "base") & (checks["data_source"] == source)]
+            if len(base) and _finite(base["recorded"].iloc[0]):
+                rate += (
+                    f" on {_money(float(base['recorded'].iloc[0]))} in "
+                    f"{base['base_period'].iloc[0]}"
+                )
+        bits.append(f"({rate})" if bits else rate)
+    return " ".join(bits)
+
+
+def _strip_source(reason: str, sources) -> str:
+    """Drop a leading source name from a reason shared by several sources."""
+    for name in sources:
+        if reason.startswith(f"{name}: "):
+            return reason[len(name) + 2 :]
+    return reason
+
+
+def plot_claims(checked: pd.DataFrame, *, ax=None, title: str | None = None, **kwargs):
+    """Bar chart of stated against recorded values, claim by claim and source by source.
+
+    Parameters
+    ----------
+    checked : DataFrame
+        The result of :func:`check_statements`.
+    ax : matplotlib Axes, optional
+        Where to draw; the current Axes by default.
+    title : str, optional
+        By default "Stated vs recorded trade values, <reporter>–<partner>".
+    **kwargs
+        Passed on to :func:`seaborn.barplot`.
+
+    Returns
+    -------
+    matplotlib Axes
+        With values in million USD, one bar for the statement and one per source (a
+        missing bar: not checkable), and a caption naming the sources.
+
+    Raises
+    ------
+    ParameterError
+        If ``checked`` holds no stated values.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from kztrade.schema import make_frame
+    >>> data = make_frame({"period": [2020, 2020, 2021, 2021], "reporter": "KAZ",
+    ...                    "partner": "MNG", "flow": ["export", "import"] * 2,
+    ...                    "commodity": "TOTAL", "source": "BNS",
+    ...                    "value_usd": [27.43e6, 1.87e6, 54.69e6, 2.44e6]}, freq="Y")
+    >>> claims = parse_statements("In 2021 trade with Mongolia made 60.9 million USD.")
+    >>> ax = plot_claims(check_statements(claims, data))
+    >>> ax.get_ylabel()
+    'million USD'
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['stated', 'BNS']
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    _check_checked(checked, "plot_claims")
+    values = checked[checked["check"] == "value"]
+    if values.empty:
+        raise ParameterError(
+            "plot_claims: the checks hold no stated values (check 'value') to plot; "
+            "parse a statement that states values in USD"
+        )
+    stated = values.drop_duplicates("claim")
+    speaker = ", ".join(s for s in dict.fromkeys(stated["source"].astype(str)) if s)
+    stated_name = f"stated ({speaker})" if speaker else "stated"
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {"label": stated["label"], "series": stated_name, "musd": stated["stated"] / 1e6}
+            ),
+            pd.DataFrame(
+                {
+                    "label": values["label"],
+                    "series": values["data_source"],
+                    "musd": values["recorded"] / 1e6,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    if ax is None:
+        ax = plt.gca()
+    sns.barplot(data=long, x="label", y="musd", hue="series", ax=ax, **kwargs)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%.4g", fontsize="x-small")
+    ax.set_xlabel("")
+    ax.set_ylabel("million USD")
+    pairs = sorted(set(zip(values["reporter"], values["partner"], strict=True)))
+    pair = ", ".join(f"{r}–{p}" for r, p in pairs)
+    ax.set_title(title if title is not None else f"Stated vs recorded trade values, {pair}")
+    statements = ", ".join(
+        f"{row.statement} ({row.source or 'unknown'}{', ' + row.date if row.date else ''})"
+        for row in values.drop_duplicates("statement").itertuples()
+    )
+    sources = ", ".join(dict.fromkeys(values["data_source"].astype(str)))
+    ax.annotate(
+        f"Statement: {statements}. Data: {sources}. No bar: not checkable.",
+        xy=(0, -0.14),
+        xycoords="axes fraction",
+        va="top",
+        fontsize="x-small",
+    )
+    return ax

@@ -9,12 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kztrade.errors import ParameterError
+from kztrade.errors import ParameterError, SchemaError
+from kztrade.schema import make_frame
 from kztrade.statements import (
+    CHECKS,
     CLAIM_COLUMNS,
+    VERDICTS,
+    check_statements,
     parse_statements,
     period_label,
+    plot_claims,
     stated_precision,
+    summarize_checks,
+    verdicts,
 )
 
 # The May-2022 figures (2021: 60.9 M USD, +48.1%; Jan-Apr 2022: 31 M, +118%, exports
@@ -603,3 +610,348 @@ def test_stated_precision():
 )
 def test_period_label(args, label):
     assert period_label(*args) == label
+
+
+# --------------------------------------------------------------------------- checking
+
+# Kazakhstan's trade with Mongolia as the Bureau of National Statistics publishes it (final
+# July editions, thousand USD) and as UN Comtrade/WITS serves it; see data/README.md.
+BNS_MNG = {
+    2020: (27_433.42126, 1_873.88491),
+    2021: (54_688.98248, 2_441.47579),
+    2022: (97_088.68049, 7_078.01027),
+}
+COMTRADE_MNG = {
+    2019: (58_265.64196, 1_748.49269),
+    2020: (26_494.62111, 1_804.0906),
+    2021: (21_320.84047, 2_054.57297),
+}
+
+
+def annual_frame(**sources):
+    rows = []
+    for source, years in sources.items():
+        for year, (exports, imports) in years.items():
+            rows.append(dict(period=year, flow="export", value_usd=exports * 1e3, source=source))
+            rows.append(dict(period=year, flow="import", value_usd=imports * 1e3, source=source))
+    frame = pd.DataFrame(rows).assign(reporter="KAZ", partner="MNG", commodity="TOTAL")
+    return make_frame(frame, freq="Y")
+
+
+@pytest.fixture
+def annual():
+    return annual_frame(BNS=BNS_MNG, COMTRADE=COMTRADE_MNG)
+
+
+@pytest.fixture
+def monthly():
+    """Made-up monthly KAZ–MNG figures whose Jan–Apr sums are those of the May-2022 text."""
+    exports = {2021: [3.0, 3.2, 3.4, 3.62314], 2022: [7.0, 7.4, 7.8, 8.2]}  # million USD
+    imports = {2021: [0.2, 0.25, 0.23, 0.25763], 2022: [0.1, 0.12, 0.11, 0.136]}
+    rows = []
+    for flow, values in (("export", exports), ("import", imports)):
+        for year, months in values.items():
+            for month, value in enumerate(months, start=1):
+                rows.append(dict(period=f"{year}-{month:02d}", flow=flow, value_usd=value * 1e6))
+    frame = pd.DataFrame(rows).assign(
+        reporter="KAZ", partner="MNG", commodity="TOTAL", source="MONTHLY"
+    )
+    return make_frame(frame, freq="M")
+
+
+def only(checked, label, check, source):
+    rows = checked[
+        (checked["label"] == label)
+        & (checked["check"] == check)
+        & (checked["data_source"] == source)
+    ]
+    assert len(rows) == 1, (label, check, source, checked[["label", "check", "data_source"]])
+    return rows.iloc[0]
+
+
+def test_may_2022_figures_against_the_bureau(annual):
+    claims = parse_statements(MAY_2022_EN, statement="may-2022", source="MFA-KZ")
+    checked = check_statements(claims, annual)
+    value = only(checked, "turnover 2021", "value", "BNS")
+    assert value["verdict"] == "inconsistent"
+    assert value["recorded"] == pytest.approx(57_130_458.27)
+    assert value["reason"] == (
+        "BNS records 57.13 M USD of turnover in 2021; the stated 60.9 M USD is 3.77 M USD "
+        "(6.6%) higher, beyond its rounding (±50 thousand USD)"
+    )
+    growth = only(checked, "turnover 2021", "growth", "BNS")
+    assert growth["verdict"] == "inconsistent"
+    assert growth["recorded"] == pytest.approx(0.9494, abs=1e-4)
+    assert growth["reason"] == (
+        "BNS gives +94.9% (57.13 M USD on 29.31 M USD in 2020); the stated +48.1% is 46.8 "
+        "percentage points lower"
+    )
+    base = only(checked, "turnover 2021", "base", "BNS")
+    assert base["verdict"] == "inconsistent"
+    assert base["stated"] == pytest.approx(60.9e6 / 1.481)
+    assert base["recorded"] == pytest.approx(29_307_306.17)
+    summary = summarize_checks(checked)
+    assert (
+        "- **turnover 2021**, stated 60.9 M USD (+48.1%): BNS gives 57.13 M USD (+94.9% on "
+        "29.31 M USD in 2020), not 60.9 M USD (+48.1%)"
+    ) in summary
+
+
+def test_january_april_figures_are_consistent_but_not_checkable_on_annual_data(annual):
+    checked = check_statements(parse_statements(MAY_2022_EN), annual)
+    span = checked[checked["year"] == 2022]
+    external = span[span["data_source"] != "statement"]
+    assert set(external["verdict"]) == {"not checkable"}
+    assert set(external["reason"]) == {
+        "BNS: annual KAZ–MNG data only; a Jan–Apr 2022 figure needs monthly data",
+        "COMTRADE: annual KAZ–MNG data only; a Jan–Apr 2022 figure needs monthly data",
+    }
+    total = only(checked, "turnover Jan–Apr 2022", "sum", "statement")
+    assert total["verdict"] == "consistent"
+    assert total["recorded"] == pytest.approx(30_866_000.0)
+    assert (total["stated_low"], total["stated_high"]) == (30_500_000.0, 31_500_000.0)
+    bases = only(checked, "turnover Jan–Apr 2022", "base sum", "statement")
+    assert bases["verdict"] == "consistent"
+    assert bases["stated"] == pytest.approx(31e6 / 2.18)  # 14.2 M
+    assert bases["recorded"] == pytest.approx(30.4e6 / 2.299 + 0.466e6 / 0.497)  # 13.2 + 0.94
+    assert bases["base_period"] == "Jan–Apr 2021"
+    summary = summarize_checks(checked)
+    assert (
+        "- **turnover Jan–Apr 2022**, stated 31 M USD (+118%): not checkable against BNS, "
+        "COMTRADE: annual KAZ–MNG data only; a Jan–Apr 2022 figure needs monthly data; "
+        "within the statement, consistent: exports 30.4 M USD + imports 466 thousand USD = "
+        "30.87 M USD against the stated turnover of 31 M USD: consistent within rounding"
+    ) in summary
+
+
+def test_a_wrong_figure_is_caught(annual):
+    # Exports of 2021 misstated (BNS: 54.69 M) and a turnover that is not the sum of its parts.
+    text = (
+        "In 2021 Kazakhstan's exports to Mongolia came to 64.7 million USD, and imports to "
+        "2.4 million USD; turnover was 57.1 million USD. In the first four months of 2022 "
+        "turnover made 35 million USD (+118%), exports 30.4 million (+129.9%) and imports "
+        "466 thousand (-50.3%)."
+    )
+    checked = check_statements(parse_statements(text), annual)
+    exports = only(checked, "export 2021", "value", "BNS")
+    assert exports["verdict"] == "inconsistent"
+    assert exports["difference"] == pytest.approx(64.7e6 - 54_688_982.48)
+    assert only(checked, "import 2021", "value", "BNS")["verdict"] == "consistent"
+    assert only(checked, "turnover 2021", "value", "BNS")["verdict"] == "consistent"
+    assert only(checked, "turnover 2021", "sum", "statement")["verdict"] == "inconsistent"
+    wrong = only(checked, "turnover Jan–Apr 2022", "sum", "statement")
+    assert wrong["verdict"] == "inconsistent"
+    assert wrong["reason"].endswith("4.134 M USD apart, beyond rounding")
+    assert only(checked, "turnover Jan–Apr 2022", "base sum", "statement")["verdict"] == (
+        "inconsistent"
+    )
+
+
+def test_consistent_figures(annual):
+    text = (
+        "In 2021 exports to Mongolia were 54.7 million USD (+99.4%) and imports from "
+        "Mongolia 2.44 million USD (+30.3%)."
+    )
+    checked = check_statements(parse_statements(text), annual, sources="BNS")
+    assert set(checked["data_source"]) == {"BNS"}
+    assert set(checked["verdict"]) == {"consistent"}
+    assert set(checked["check"]) == {"value", "growth", "base"}
+    table = verdicts(checked)
+    assert table["verdict"].tolist() == ["consistent", "consistent"]
+    assert table["recorded_usd"].round(-3).tolist() == [54_689_000.0, 2_441_000.0]
+
+
+def test_rounding_decides_and_tolerance_widens(annual):
+    claims = parse_statements("In 2021 exports to Mongolia were 54.6 million USD.")
+    assert check_statements(claims, annual, sources="BNS")["verdict"].tolist() == [
+        "inconsistent"
+    ]  # 54.689 does not round to 54.6
+    loose = check_statements(claims, annual, sources="BNS", tolerance=0.005)
+    assert loose["verdict"].tolist() == ["consistent"]  # 0.5% of 54.69 M covers 0.04 M
+    coarse = parse_statements("In 2021 exports to Mongolia were 55 million USD.")
+    assert check_statements(coarse, annual, sources="BNS")["verdict"].tolist() == ["consistent"]
+
+
+@pytest.mark.parametrize(
+    ("words", "verdict"),
+    [
+        ("more than 50 million USD", "consistent"),
+        ("over 56 million USD", "inconsistent"),
+        ("less than 60 million USD", "consistent"),
+        ("about 55 million USD", "consistent"),
+    ],
+)
+def test_qualified_figures_are_bounds(annual, words, verdict):
+    claims = parse_statements(f"In 2021 exports to Mongolia were {words}.")
+    checked = check_statements(claims, annual, sources="BNS")
+    assert checked["verdict"].tolist() == [verdict]
+
+
+def test_growth_in_times(annual):
+    up = parse_statements("In 2021 exports to Mongolia grew 2 times.")
+    assert check_statements(up, annual, sources="BNS")["verdict"].tolist() == ["consistent"]
+    down = parse_statements("In 2021 exports to Mongolia fell 2 times.")
+    checked = check_statements(down, annual, sources="BNS")
+    assert checked["verdict"].tolist() == ["inconsistent"]
+    assert (checked.loc[0, "stated_low"], checked.loc[0, "stated_high"]) == pytest.approx(
+        (1 / 2.5 - 1, 1 / 1.5 - 1)
+    )
+
+
+def test_growth_on_an_earlier_year(annual):
+    text = "In 2021 exports to Mongolia were 54.7 million USD, 6.1% less than in 2019."
+    checked = check_statements(parse_statements(text), annual, sources="COMTRADE")
+    growth = only(checked, "export 2021", "growth", "COMTRADE")
+    assert growth["base_period"] == "2019"
+    assert growth["recorded"] == pytest.approx(21_320.84047 / 58_265.64196 - 1)
+
+
+def test_a_source_without_the_year_is_not_checkable(annual):
+    dots = annual_frame(**{"IMF-DOTS": {2019: (58_246.573, 1_700.0), 2020: (27_000.0, 1_800.0)}})
+    checked = check_statements(parse_statements(MAY_2022_EN), [annual, dots])
+    row = only(checked, "turnover 2021", "value", "IMF-DOTS")
+    assert row["verdict"] == "not checkable"
+    assert row["reason"] == "IMF-DOTS: no 2021 figure for KAZ–MNG (it has annual 2019–2020)"
+    other = parse_statements("In 2021 exports to China were 1 billion USD.")
+    row = check_statements(other, annual, sources="BNS").iloc[0]
+    assert row["reason"] == "BNS: no KAZ–CHN data"
+
+
+def test_monthly_data_check_january_to_month_figures(annual, monthly):
+    checked = check_statements(parse_statements(MAY_2022_EN), [annual, monthly])
+    for label in ("turnover Jan–Apr 2022", "export Jan–Apr 2022", "import Jan–Apr 2022"):
+        for check in ("value", "growth", "base"):
+            assert only(checked, label, check, "MONTHLY")["verdict"] == "consistent", (
+                label,
+                check,
+            )
+    assert only(checked, "turnover 2021", "value", "MONTHLY")["reason"].startswith(
+        "MONTHLY: Jan–Dec 2021 incomplete: no data for 2021-05, 2021-06"
+    )
+    single = parse_statements("In April 2022 exports to Mongolia were 8.2 million USD.")
+    row = check_statements(single, monthly).iloc[0]
+    assert row["verdict"] == "consistent"
+    assert row["recorded"] == pytest.approx(8.2e6)
+
+
+def test_a_low_base_is_flagged():
+    data = annual_frame(BNS={2020: (1_200.0, 500.0), 2021: (1_500.0, 700.0)})
+    text = "In 2021 imports from Mongolia were 0.7 million USD (+40%)."
+    checked = check_statements(parse_statements(text), data)
+    growth = only(checked, "import 2021", "growth", "BNS")
+    assert (growth["verdict"], bool(growth["low_base"])) == ("consistent", True)
+    assert growth["reason"].endswith("(growth on a low base of 500 thousand USD)")
+
+
+def test_unread_figures_are_listed(annual):
+    text = "In 2021 trade with Mongolia made 60.9 million USD; exports made up 95% of it."
+    checked = check_statements(parse_statements(text), annual)
+    row = checked[checked["check"] == "read"].iloc[0]
+    assert (row["text"], row["verdict"], row["reason"]) == (
+        "95%",
+        "not checkable",
+        "a share, not a growth rate; not checked",
+    )
+    assert "- **(not read)** '95%': not checkable: a share" in summarize_checks(checked)
+
+
+def test_published_claims_frame_shape(annual):
+    # The columns kztrade.datasets.load_statements returns, with plain int64 years.
+    claims = pd.DataFrame(
+        {
+            "statement": "s1",
+            "source": "MFA-KZ",
+            "date": "2022-05",
+            "reporter": "KAZ",
+            "partner": "MNG",
+            "year": [2021],
+            "first_month": [1],
+            "last_month": [12],
+            "measure": ["turnover"],
+            "value_usd": [60.9e6],
+            "growth": [0.481],
+            "text": ["60,9 million USD (+48,1%)"],
+        }
+    )
+    before = claims.copy()
+    data_before = annual.copy()
+    checked = check_statements(claims, annual)
+    assert list(checked["check"].unique()) == ["value", "growth", "base"]
+    assert only(checked, "turnover 2021", "value", "BNS")["stated_high"] == 60.95e6
+    pd.testing.assert_frame_equal(claims, before)
+    pd.testing.assert_frame_equal(annual, data_before)
+
+
+def test_check_columns_and_order(annual):
+    checked = check_statements(parse_statements(MAY_2022_EN), annual)
+    assert checked["claim"].is_monotonic_increasing
+    assert set(checked["check"]) <= set(CHECKS)
+    assert set(checked["verdict"]) <= set(VERDICTS)
+    assert str(checked["year"].dtype) == "Int64"
+
+
+@pytest.mark.parametrize(
+    ("claims", "data", "kwargs", "error", "message"),
+    [
+        ("text", None, {}, ParameterError, r"claims must be a DataFrame .* got str"),
+        (
+            pd.DataFrame({"year": [2021]}),
+            None,
+            {},
+            ParameterError,
+            r"claims lack column\(s\) \['statement', 'source'",
+        ),
+        (None, "frame", {}, ParameterError, r"data must be a tidy trade frame"),
+        (None, None, {"tolerance": -0.1}, ParameterError, r"tolerance must be a fraction"),
+        (None, None, {"tolerance": "1%"}, ParameterError, r"tolerance must be a fraction"),
+        (
+            None,
+            None,
+            {"sources": ["WITS"]},
+            ParameterError,
+            r"sources \['WITS'\] are not in the data; it has \['BNS', 'COMTRADE'\]",
+        ),
+        (None, pd.DataFrame({"x": [1]}), {}, SchemaError, r"missing column\(s\)"),
+    ],
+)
+def test_check_errors(annual, claims, data, kwargs, error, message):
+    claims = parse_statements(MAY_2022_EN) if claims is None else claims
+    data = annual if data is None else data
+    with pytest.raises(error, match=message):
+        check_statements(claims, data, **kwargs)
+
+
+def test_bad_measure_is_refused(annual):
+    claims = parse_statements(MAY_2022_EN).assign(measure="exports")
+    with pytest.raises(ParameterError, match=r"column 'measure' must be one of \['turnover'"):
+        check_statements(claims, annual)
+
+
+# --------------------------------------------------------------------------- plot
+
+
+def test_plot_claims(annual):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    checked = check_statements(parse_statements(MAY_2022_EN, source="MFA-KZ"), annual)
+    fig, ax = plt.subplots()
+    try:
+        got = plot_claims(checked, ax=ax)
+        assert got is ax
+        assert ax.get_title() == "Stated vs recorded trade values, KAZ–MNG"
+        assert ax.get_ylabel() == "million USD"
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend == ["stated (MFA-KZ)", "BNS", "COMTRADE"]
+        heights = sorted(round(p.get_height(), 3) for p in ax.patches if p.get_height() > 0)
+        assert 57.13 in heights and 60.9 in heights and 0.466 in heights
+        texts = [t.get_text() for t in ax.texts]
+        assert any("Data: BNS, COMTRADE" in t for t in texts)
+    finally:
+        plt.close(fig)
+    with pytest.raises(ParameterError, match="plot_claims: the checks hold no stated values"):
+        plot_claims(checked[checked["check"] == "sum"])
+    with pytest.raises(ParameterError, match="plot_claims: pass the frame returned by"):
+        plot_claims(parse_statements(MAY_2022_EN))
