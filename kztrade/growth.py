@@ -625,7 +625,12 @@ def turnover(frame: pd.DataFrame, *, by=("period", "reporter", "partner", "commo
     imp = values.loc[values["flow"] == "import", keep + ["value_usd"]].rename(
         columns={"value_usd": "import", "estimated": "_est_m"}
     )
+    if "commodity_name" in values.columns:
+        exp["_name_x"] = values.loc[values["flow"] == "export", "commodity_name"].to_numpy()
+        imp["_name_m"] = values.loc[values["flow"] == "import", "commodity_name"].to_numpy()
     out = _merge(exp, imp, on=by, how="outer").sort_values(by, kind="stable")
+    if "_name_x" in out.columns:
+        out["commodity_name"] = out["_name_x"].fillna(out["_name_m"])
     x = out["export"].to_numpy(dtype="float64")
     m = out["import"].to_numpy(dtype="float64")
     out["turnover"] = x + m
@@ -1561,7 +1566,6 @@ def top_n(
     other_rows = _merge(other_rows, totals, on=by, how="left")
     out = pd.concat([top, other_rows], ignore_index=True)
     out[of] = out[of].astype(object)
-    out["_is_other"] = out[of].eq(other) & out["rank"].isna()
     t = out["_total"].to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out["share"] = np.where(np.isfinite(t) & (t != 0), out["value_usd"].to_numpy() / t, np.nan)

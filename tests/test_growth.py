@@ -148,6 +148,18 @@ def test_turnover_sums_partners_and_carries_estimated():
     assert bool(t["estimated"].iloc[0]) is True
 
 
+def test_turnover_and_with_turnover_carry_commodity_names():
+    f = annual(
+        [(2021, "WLD", "export", 3.0), (2021, "WLD", "import", 1.0)],
+        commodity="27",
+        commodity_name="Mineral fuels",
+    )
+    t = turnover(f)
+    assert list(t.columns[:5]) == ["period", "reporter", "partner", "commodity", "commodity_name"]
+    assert t["commodity_name"].iloc[0] == "Mineral fuels"
+    assert set(with_turnover(f)["commodity_name"]) == {"Mineral fuels"}
+
+
 def test_turnover_rejects_flow_in_by(kaz_mng):
     with pytest.raises(ParameterError, match="`by` must not include 'flow'"):
         turnover(kaz_mng, by=("period", "flow"))
