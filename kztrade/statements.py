@@ -38,6 +38,8 @@ __all__ = [
     "parse_statements",
     "period_label",
     "stated_precision",
+    "check_parameters",
+    "count_verdicts",
     "CHECKS",
     "VERDICTS",
     "check_statements",
@@ -840,8 +842,8 @@ def parse_statements(
         ISO3 code of the country whose trade the statement reports ("exports" are its
         exports).
     partner : str, optional
-        ISO3 code of the partner. By default it is read from the English country names in
-        the text; pass it for Russian text.
+        ISO3 code of the partner. By default (None or "") it is read from the English
+        country names in the text; pass it for Russian text.
     statement : str, default "statement"
         Identifier of the statement, copied into every row.
     source : str, default ""
@@ -881,6 +883,7 @@ def parse_statements(
     """
     if not isinstance(text, str):
         raise ParameterError(f"parse_statements: text must be a string, got {type(text).__name__}")
+    partner = partner or None
     _check_codes(reporter, partner)
     release = _release_year(date)
     decimal = _decimal_mark(text)
@@ -1462,6 +1465,11 @@ def _data_frames(data, sources) -> list[pd.DataFrame]:
         if isinstance(sources, str):
             sources = [sources]
         sources = list(sources)
+        if not sources:
+            raise ParameterError(
+                "check_statements: sources is empty; name sources such as ['BNS'] or pass "
+                "None to check against every source in the data"
+            )
         known = sorted(set().union(*(set(f["source"]) for f in frames)))
         unknown = [s for s in sources if s not in known]
         if unknown:
@@ -2093,6 +2101,119 @@ def _check_checked(checked, func: str) -> None:
         )
 
 
+def count_verdicts(checked: pd.DataFrame) -> dict[str, int]:
+    """How many claims are inconsistent, consistent or not checkable against the data.
+
+    A claim counts as inconsistent when any source contradicts it, as consistent when some
+    source confirms it and none contradicts it, and as not checkable otherwise (the
+    statement's checks against itself do not count here).
+
+    Parameters
+    ----------
+    checked : DataFrame
+        The result of :func:`check_statements`.
+
+    Returns
+    -------
+    dict
+        ``{"consistent": n, "inconsistent": n, "not checkable": n}``.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> data = make_frame({"period": [2020, 2020, 2021, 2021], "reporter": "KAZ",
+    ...                    "partner": "MNG", "flow": ["export", "import"] * 2,
+    ...                    "commodity": "TOTAL", "source": "BNS",
+    ...                    "value_usd": [27.43e6, 1.87e6, 54.69e6, 2.44e6]}, freq="Y")
+    >>> claims = parse_statements("In 2021 exports to Mongolia were 54.7 million USD, "
+    ...                           "imports 3.1 million USD.")
+    >>> count_verdicts(check_statements(claims, data))
+    {'consistent': 1, 'inconsistent': 1, 'not checkable': 0}
+    """
+    _check_checked(checked, "count_verdicts")
+    external = checked[checked["data_source"] != "statement"]
+    overall = [_worst(group["verdict"]) for _, group in external.groupby("claim", sort=False)]
+    return {v: sum(1 for x in overall if x == v) for v in VERDICTS}
+
+
+def check_parameters(
+    statement,
+    *,
+    reporter="KAZ",
+    partner="",
+    date="",
+    sources=None,
+    tolerance=0.0,
+) -> None:
+    """Check the parameters of a statement check before any work, with messages that say the fix.
+
+    Parameters
+    ----------
+    statement : str
+        The statement's text: it must state at least one figure.
+    reporter, partner : str
+        ISO3 codes; ``partner`` may be "" (read from the text). When the text names
+        countries in English, ``partner`` must be one of them.
+    date : str
+        Release date, ISO ("2022-05-12", "2022-05") or "".
+    sources : list of str, optional
+        Data sources to check against; None for all. Must not be empty.
+    tolerance : float
+        A fraction between 0 and 1.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter and what to give instead.
+
+    Examples
+    --------
+    >>> check_parameters("In 2021 trade with Mongolia made 60.9 million USD.", partner="MNG")
+    >>> check_parameters("In 2021 trade with Mongolia made 60.9 million USD.", partner="KGZ")
+    Traceback (most recent call last):
+    ...
+    kztrade.errors.ParameterError: partner='KGZ' but the statement names ['MNG']; ...
+    """
+    if not isinstance(statement, str) or not statement.strip():
+        raise ParameterError(
+            "statement must be the text of a statement, e.g. 'In 2021 trade with Mongolia "
+            f"made 60.9 million USD (+48.1%).', got {statement!r}"
+        )
+    if not isinstance(partner, str):
+        raise ParameterError(
+            f"partner must be an ISO3 code such as 'MNG', or '' to read it from the text, "
+            f"got {partner!r}"
+        )
+    _check_codes(reporter, partner or None)
+    _release_year(date)
+    _check_tolerance(tolerance)
+    if sources is not None and (
+        isinstance(sources, str)
+        or not list(sources)
+        or not all(isinstance(x, str) and x for x in sources)
+    ):
+        raise ParameterError(
+            f"sources must be a non-empty list of source names such as ['BNS', 'COMTRADE'], "
+            f"or None for all, got {sources!r}"
+        )
+    named = []
+    for m in _CAPITALISED.finditer(statement):
+        for code in _countries_in(m.group(0)):
+            if code not in named and code != reporter and code != "USA":
+                named.append(code)
+    if partner and named and partner not in named:
+        raise ParameterError(
+            f"partner={partner!r} but the statement names {named}; set partner to the "
+            "country the figures are about, or '' to read it from the text"
+        )
+    claims = parse_statements(statement, reporter=reporter, partner=partner or None, date=date)
+    if (claims["problem"] == "").sum() == 0:
+        raise ParameterError(
+            "statement: no figure could be read (a value in USD or a growth rate with its "
+            "measure and period); see kztrade.statements.parse_statements for what is read"
+        )
+
+
 def summarize_checks(checked: pd.DataFrame) -> str:
     """Say in plain words what the check found, claim by claim (Markdown).
 
@@ -2124,10 +2245,8 @@ def summarize_checks(checked: pd.DataFrame) -> str:
     """
     _check_checked(checked, "summarize_checks")
     table = verdicts(checked)
-    external = table[table["data_source"] != "statement"]
     claims = list(dict.fromkeys(table["claim"]))
-    overall = {c: _worst(external.loc[external["claim"] == c, "verdict"]) for c in claims}
-    counts = {v: sum(1 for x in overall.values() if x == v) for v in VERDICTS}
+    counts = count_verdicts(checked)
     lines = [
         f"Checked {len(claims)} figure{'s' if len(claims) != 1 else ''} against the data: "
         f"{counts['inconsistent']} inconsistent, {counts['consistent']} consistent, "
@@ -2218,7 +2337,7 @@ def plot_claims(checked: pd.DataFrame, *, ax=None, title: str | None = None, **k
     ax : matplotlib Axes, optional
         Where to draw; the current Axes by default.
     title : str, optional
-        By default "Stated vs recorded trade values, <reporter>–<partner>".
+        By default "Stated vs recorded trade values, <reporter>–<partner>: <periods>".
     **kwargs
         Passed on to :func:`seaborn.barplot`.
 
@@ -2286,7 +2405,14 @@ def plot_claims(checked: pd.DataFrame, *, ax=None, title: str | None = None, **k
     ax.set_ylabel("million USD")
     pairs = sorted(set(zip(values["reporter"], values["partner"], strict=True)))
     pair = ", ".join(f"{r}–{p}" for r, p in pairs)
-    ax.set_title(title if title is not None else f"Stated vs recorded trade values, {pair}")
+    spans = ", ".join(
+        dict.fromkeys(
+            period_label(r.year, r.first_month, r.last_month)
+            for r in stated.sort_values(["year", "last_month"]).itertuples()
+        )
+    )
+    default = f"Stated vs recorded trade values, {pair}: {spans}"
+    ax.set_title(title if title is not None else default)
     statements = ", ".join(
         f"{row.statement} ({row.source or 'unknown'}{', ' + row.date if row.date else ''})"
         for row in values.drop_duplicates("statement").itertuples()

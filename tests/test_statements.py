@@ -15,7 +15,9 @@ from kztrade.statements import (
     CHECKS,
     CLAIM_COLUMNS,
     VERDICTS,
+    check_parameters,
     check_statements,
+    count_verdicts,
     parse_statements,
     period_label,
     plot_claims,
@@ -941,7 +943,7 @@ def test_plot_claims(annual):
     try:
         got = plot_claims(checked, ax=ax)
         assert got is ax
-        assert ax.get_title() == "Stated vs recorded trade values, KAZ–MNG"
+        assert ax.get_title() == "Stated vs recorded trade values, KAZ–MNG: 2021, Jan–Apr 2022"
         assert ax.get_ylabel() == "million USD"
         legend = [t.get_text() for t in ax.get_legend().get_texts()]
         assert legend == ["stated (MFA-KZ)", "BNS", "COMTRADE"]
@@ -955,3 +957,49 @@ def test_plot_claims(annual):
         plot_claims(checked[checked["check"] == "sum"])
     with pytest.raises(ParameterError, match="plot_claims: pass the frame returned by"):
         plot_claims(parse_statements(MAY_2022_EN))
+
+
+def test_count_verdicts(annual):
+    checked = check_statements(parse_statements(MAY_2022_EN), annual)
+    assert count_verdicts(checked) == {"consistent": 0, "inconsistent": 1, "not checkable": 3}
+    assert summarize_checks(checked).startswith(
+        "Checked 4 figures against the data: 1 inconsistent, 0 consistent, 3 not checkable."
+    )
+
+
+# --------------------------------------------------------------------------- parameters of a check
+
+
+def test_check_parameters_accepts_the_defaults():
+    assert check_parameters(MAY_2022_EN, partner="MNG", date="2022-05", sources=["BNS"]) is None
+    assert check_parameters(MAY_2022_RU, partner="MNG") is None
+    assert check_parameters(MAY_2022_EN, partner="") is None
+
+
+@pytest.mark.parametrize(
+    ("statement", "kwargs", "message"),
+    [
+        ("  ", {}, r"statement must be the text of a statement, e\.g\. 'In 2021"),
+        (None, {}, r"statement must be the text of a statement"),
+        (MAY_2022_EN, {"partner": "KGZ"}, r"partner='KGZ' but the statement names \['MNG'\]"),
+        (MAY_2022_EN, {"partner": None}, r"partner must be an ISO3 code such as 'MNG', or ''"),
+        (MAY_2022_EN, {"reporter": "kz"}, r"reporter must be an ISO3 code"),
+        (MAY_2022_EN, {"date": "12.05.2022"}, r"date must be an ISO date"),
+        (MAY_2022_EN, {"tolerance": 5}, r"tolerance must be a fraction between 0 and 1"),
+        (MAY_2022_EN, {"sources": []}, r"sources must be a non-empty list of source names"),
+        (MAY_2022_EN, {"sources": "BNS"}, r"sources must be a non-empty list"),
+        (
+            "Trade with Mongolia is growing.",
+            {},
+            r"statement: no figure could be read \(a value in USD or a growth rate",
+        ),
+    ],
+)
+def test_check_parameters_refuses(statement, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        check_parameters(statement, **kwargs)
+
+
+def test_empty_sources_are_refused_by_the_check(annual):
+    with pytest.raises(ParameterError, match=r"sources is empty; name sources such as \['BNS'\]"):
+        check_statements(parse_statements(MAY_2022_EN), annual, sources=[])
