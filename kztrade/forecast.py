@@ -1,0 +1,1328 @@
+"""Forecasts of trade series with a backtested choice of model, intervals and projections.
+
+:func:`auto_forecast` fits simple baselines (naive, seasonal naive, drift) and three
+statsmodels families (``ETSModel``, ``SARIMAX``, ``ThetaModel``) to one series, scores
+every candidate and every combination of the three families by rolling-origin
+backtesting on the series' own history, and returns the chosen forecast with its
+prediction intervals, the backtest table and the empirical coverage of the intervals.
+:func:`project_full_year` turns a January-to-month-m release into a full-year total.
+:func:`plot_forecast` draws the result as a fan chart.
+
+Positive series are modelled on logarithms, so forecasts and lower bounds stay positive.
+The module forecasts one series at a time from its own past; it does not model
+exchange rates, prices or any other explanatory variable, does not reconcile forecasts
+across partners or commodities, and does not fetch data.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from kztrade.errors import ParameterError
+
+try:  # optional: keeps BLAS from spawning threads for the tiny matrices of these models
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - depends on the environment
+    threadpool_limits = None
+
+__all__ = [
+    "ForecastResult",
+    "FullYearProjection",
+    "auto_forecast",
+    "backtest",
+    "plot_forecast",
+    "project_full_year",
+]
+
+#: Season length implied by each pandas frequency (months, quarters, years).
+SEASON_LENGTHS = {"M": 12, "Q": 4, "Y": 1, "A": 1}
+
+#: Base candidates, in the order they are reported.
+BASE_CANDIDATES = ("naive", "snaive", "drift", "ets", "arima", "theta")
+
+#: Families whose forecasts are averaged into combinations.
+COMBINED_FAMILIES = ("ets", "arima", "theta")
+
+#: A combination is chosen unless a single candidate beats the best combination's
+#: backtest MASE by more than this relative margin (see ``docs/forecast.md``).
+SELECTION_MARGIN = 0.0
+
+#: Non-seasonal (p, q) orders searched for the ARIMA candidate without seasonal difference.
+ARIMA_ORDERS = ((0, 1), (1, 0), (1, 1))
+
+#: (p, q) orders searched with a seasonal difference, each with a seasonal MA(1) term.
+SEASONAL_ARIMA_ORDERS = ((0, 1), (1, 0))
+
+#: Seasonal strength (Wang, Smith and Hyndman 2006) above which ARIMA differences seasonally.
+SEASONAL_STRENGTH_THRESHOLD = 0.64
+
+#: Fewest observations auto_forecast accepts.
+MIN_OBSERVATIONS = 3
+
+
+# --------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """The outcome of :func:`auto_forecast`.
+
+    Attributes
+    ----------
+    mean : pandas.Series
+        Point forecasts on an index that continues the input's. For a log model this
+        is the back-transformed mean of the logarithm, i.e. the median of the forecast
+        distribution, unless ``bias_adjust=True`` was asked for.
+    intervals : pandas.DataFrame
+        Columns ``lower_<level>`` and ``upper_<level>`` for every level, same index.
+    model : str
+        The chosen candidate, e.g. ``"ETS(A,Ad,A)"`` or
+        ``"mean(ETS(A,N,A), ARIMA(0,1,1)(0,1,1)[12], Theta)"``.
+    backtest : pandas.DataFrame
+        One row per candidate: its specification, rolling-origin MASE and sMAPE,
+        the empirical coverage of each interval level, a note when it could not be
+        fitted, and ``chosen`` marking the selected one.
+    forecasts : pandas.DataFrame
+        Point forecasts of every candidate that could be fitted, one column each.
+    candidate : str
+        The key of the chosen candidate in ``backtest`` (``"ets+arima+theta"``...).
+    transform : str
+        ``"log"`` or ``"none"``: the scale the models were fitted on.
+    season_length : int
+        Observations per seasonal cycle used (1 = no seasonality).
+    levels : tuple of int
+        Interval levels in percent.
+    notes : tuple of str
+        Plain-language remarks on what was simplified and why (short series, ...).
+    """
+
+    mean: pd.Series
+    intervals: pd.DataFrame
+    model: str
+    backtest: pd.DataFrame
+    forecasts: pd.DataFrame
+    candidate: str
+    transform: str
+    season_length: int
+    levels: tuple
+    notes: tuple = field(default_factory=tuple)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the point forecast and the intervals in one frame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Column ``mean`` followed by the interval columns.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> y = pd.Series([10.0, 11, 12, 13, 14, 15, 16, 17],
+        ...               index=pd.period_range("2015", periods=8, freq="Y"))
+        >>> list(auto_forecast(y, horizon=2).to_frame().columns)
+        ['mean', 'lower_80', 'upper_80', 'lower_95', 'upper_95']
+        """
+        return pd.concat([self.mean.rename("mean"), self.intervals], axis=1)
+
+    def summary(self) -> str:
+        """Describe the chosen model, the transform, the notes and the backtest table.
+
+        Returns
+        -------
+        str
+            Several lines of plain text.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> y = pd.Series([10.0, 11, 12, 13, 14, 15, 16, 17],
+        ...               index=pd.period_range("2015", periods=8, freq="Y"))
+        >>> print(auto_forecast(y, horizon=2).summary())  # doctest: +ELLIPSIS
+        Forecast of 2 period(s) from 2023 to 2024
+        Model: ...
+        """
+        lines = [
+            f"Forecast of {len(self.mean)} period(s) from {self.mean.index[0]} "
+            f"to {self.mean.index[-1]}",
+            f"Model: {self.model}",
+            f"Fitted on: {'logarithms' if self.transform == 'log' else 'original values'}; "
+            f"season length {self.season_length}",
+        ]
+        lines += [f"Note: {note}" for note in self.notes]
+        lines.append("Backtest (rolling origin):")
+        lines.append(self.backtest.to_string())
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"ForecastResult(model={self.model!r}, horizon={len(self.mean)}, "
+            f"levels={self.levels}, transform={self.transform!r})"
+        )
+
+
+@dataclass(frozen=True)
+class FullYearProjection:
+    """The outcome of :func:`project_full_year`.
+
+    Attributes
+    ----------
+    year : int
+        The calendar year projected.
+    months_observed : int
+        Months of the year already in the data (0 to 12).
+    last_observed : pandas.Period or None
+        The last observed month of that year, ``None`` when none is.
+    ytd_total : float
+        Sum of the observed months of the year.
+    total : float
+        Projected full-year total: observed months plus the forecast mean of the rest.
+    intervals : dict
+        ``{level: (lower, upper)}`` for the full-year total.
+    ytd_share : float
+        ``ytd_total / total``, the share of the year already observed.
+    forecast : ForecastResult or None
+        The forecast of the remaining months, ``None`` when the year is complete.
+    """
+
+    year: int
+    months_observed: int
+    last_observed: pd.Period | None
+    ytd_total: float
+    total: float
+    intervals: dict
+    ytd_share: float
+    forecast: ForecastResult | None
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the projection as a one-row frame, indexed by year.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``months_observed``, ``ytd_total``, ``total``, ``lower_<level>``,
+            ``upper_<level>``, ``ytd_share`` and ``model``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> y = pd.Series(100.0, index=pd.period_range("2020-01", "2023-04", freq="M"))
+        >>> row = project_full_year(y, 2023).to_frame()
+        >>> row[["months_observed", "ytd_total", "total"]]
+              months_observed  ytd_total   total
+        year
+        2023                4      400.0  1200.0
+        """
+        row = {
+            "months_observed": self.months_observed,
+            "ytd_total": self.ytd_total,
+            "total": self.total,
+        }
+        for level, (lower, upper) in self.intervals.items():
+            row[f"lower_{level}"] = lower
+            row[f"upper_{level}"] = upper
+        row["ytd_share"] = self.ytd_share
+        row["model"] = self.forecast.model if self.forecast is not None else "observed"
+        return pd.DataFrame([row], index=pd.Index([self.year], name="year"))
+
+    def __repr__(self) -> str:
+        bounds = ", ".join(
+            f"{level}%: {lower:,.0f} to {upper:,.0f}"
+            for level, (lower, upper) in self.intervals.items()
+        )
+        return (
+            f"FullYearProjection(year={self.year}, months_observed={self.months_observed}, "
+            f"ytd_total={self.ytd_total:,.0f}, total={self.total:,.0f} ({bounds}), "
+            f"ytd_share={self.ytd_share:.3f})"
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Series:
+    """A validated input: values, its periods and how to build the future index."""
+
+    values: np.ndarray
+    periods: pd.PeriodIndex
+    datetime_freq: object  # the DatetimeIndex frequency to give back, or None
+    base_freq: str
+
+    def future_index(self, horizon: int) -> pd.Index:
+        future = pd.period_range(self.periods[-1] + 1, periods=horizon, freq=self.periods.freq)
+        if self.datetime_freq is None:
+            return future
+        last = self.periods[-1].to_timestamp(how="start")
+        stamps = pd.date_range(last, periods=horizon + 1, freq=self.datetime_freq)
+        if stamps[0] != last:  # an end-anchored frequency such as month end
+            last = self.periods[-1].to_timestamp(how="end").normalize()
+            stamps = pd.date_range(last, periods=horizon + 1, freq=self.datetime_freq)
+        return stamps[1:]
+
+
+def _base_freq(periods: pd.PeriodIndex) -> str:
+    return periods.freqstr.split("-")[0].upper()
+
+
+def _validate_series(y, *, name: str = "y") -> _Series:
+    if not isinstance(y, pd.Series):
+        raise ParameterError(
+            f"{name} must be a pandas Series indexed by periods, got {type(y).__name__}; "
+            f"build one with pd.Series(values, index=pd.period_range(...))"
+        )
+    index = y.index
+    datetime_freq = None
+    if isinstance(index, pd.DatetimeIndex):
+        freq = index.freq
+        if freq is None and len(index) >= 3:
+            inferred = pd.infer_freq(index)
+            freq = pd.tseries.frequencies.to_offset(inferred) if inferred else None
+        if freq is None:
+            raise ParameterError(
+                f"{name} has a DatetimeIndex without a frequency; give it one "
+                f"(e.g. {name}.asfreq('MS')) or use a PeriodIndex ({name}.to_period('M'))"
+            )
+        datetime_freq = freq
+        with warnings.catch_warnings():
+            # to_period warns that a month-start anchor is dropped; that is what we want
+            warnings.simplefilter("ignore")
+            periods = pd.DatetimeIndex(index, freq=freq).to_period()
+    elif isinstance(index, pd.PeriodIndex):
+        periods = index
+    else:
+        raise ParameterError(
+            f"{name} must be indexed by a PeriodIndex or a DatetimeIndex with a frequency, "
+            f"got {type(index).__name__}; use pd.period_range(...) as the index"
+        )
+    if not pd.api.types.is_numeric_dtype(y.dtype) or pd.api.types.is_bool_dtype(y.dtype):
+        raise ParameterError(
+            f"{name} must hold numbers, got dtype {y.dtype}; convert it with pd.to_numeric({name})"
+        )
+    if periods.has_duplicates:
+        dup = periods[periods.duplicated()].unique()
+        raise ParameterError(
+            f"{name} has duplicate periods: {', '.join(str(p) for p in dup[:5])}; "
+            f"aggregate or drop them first"
+        )
+    order = np.argsort(periods.asi8, kind="stable")
+    periods = periods[order]
+    values = y.to_numpy(dtype="float64", na_value=np.nan)[order]
+    full = pd.period_range(periods[0], periods[-1], freq=periods.freq)
+    if len(full) != len(periods):
+        missing = full.difference(periods)
+        raise ParameterError(
+            f"{name} has missing periods inside the series: "
+            f"{', '.join(str(p) for p in missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''}; fill them (or cut the series) first"
+        )
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = ", ".join(str(p) for p in periods[bad][:5])
+        raise ParameterError(
+            f"{name} has missing or infinite values at {where}; fill inner gaps or cut the "
+            f"series so that it holds finite numbers only"
+        )
+    if len(values) < MIN_OBSERVATIONS:
+        raise ParameterError(
+            f"{name} has {len(values)} observation(s); at least {MIN_OBSERVATIONS} are "
+            f"needed to forecast"
+        )
+    return _Series(values, periods, datetime_freq, _base_freq(periods))
+
+
+def _validate_int(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _validate_levels(levels) -> tuple:
+    try:
+        levels = tuple(levels)
+    except TypeError:
+        levels = (levels,)
+    ok = len(levels) > 0 and all(
+        isinstance(lv, (int, float, np.integer, np.floating))
+        and not isinstance(lv, bool)
+        and 0 < lv < 100
+        for lv in levels
+    )
+    if not ok:
+        raise ParameterError(
+            f"levels must be numbers between 0 and 100 (exclusive), e.g. (80, 95); got {levels!r}"
+        )
+    return tuple(sorted({int(lv) if float(lv).is_integer() else float(lv) for lv in levels}))
+
+
+def _season_length(series: _Series, season_length) -> int:
+    if season_length is None:
+        if series.base_freq not in SEASON_LENGTHS:
+            raise ParameterError(
+                f"cannot infer season_length from frequency {series.periods.freqstr!r}; "
+                f"pass season_length=..."
+            )
+        return SEASON_LENGTHS[series.base_freq]
+    return _validate_int(season_length, "season_length", 1)
+
+
+def _transform_for(values: np.ndarray, transform, name: str = "y") -> str:
+    if transform not in ("auto", "log", "none", None):
+        raise ParameterError(f"transform must be 'auto', 'log' or None, got {transform!r}")
+    if transform == "log":
+        bad = values <= 0
+        if bad.any():
+            raise ParameterError(
+                f"transform='log' needs positive values, but {name} has {int(bad.sum())} "
+                f"value(s) <= 0; use transform=None"
+            )
+        return "log"
+    if transform == "auto":
+        return "log" if (values > 0).all() else "none"
+    return "none"
+
+
+# --------------------------------------------------------------------------------------
+# Candidate models (all work on the transformed scale z)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Forecast:
+    """One candidate's forecast on the transformed scale."""
+
+    mean: np.ndarray
+    bounds: dict  # level -> (lower, upper)
+    spec: str
+    converged: bool = True
+
+
+def _alpha(level) -> float:
+    return 1 - level / 100
+
+
+def _normal_bounds(mean, sd, levels, df=None) -> dict:
+    out = {}
+    for level in levels:
+        q = 1 - _alpha(level) / 2
+        z = stats.t.ppf(q, df) if df is not None and df < 30 else stats.norm.ppf(q)
+        out[level] = (mean - z * sd, mean + z * sd)
+    return out
+
+
+def _residual_sd(residuals: np.ndarray) -> tuple[float, int]:
+    residuals = residuals[np.isfinite(residuals)]
+    if len(residuals) == 0:
+        return 0.0, 1
+    return float(np.sqrt(np.mean(residuals**2))), len(residuals)
+
+
+def _naive(z, h, levels, m) -> _Forecast:
+    # Random walk: sd grows with the square root of the horizon (Hyndman & Athanasopoulos,
+    # Forecasting: Principles and Practice, 3rd ed., section 5.5).
+    sd, df = _residual_sd(np.diff(z))
+    steps = np.arange(1, h + 1)
+    mean = np.full(h, z[-1])
+    return _Forecast(mean, _normal_bounds(mean, sd * np.sqrt(steps), levels, df), "naive")
+
+
+def _snaive(z, h, levels, m) -> _Forecast:
+    sd, df = _residual_sd(z[m:] - z[:-m])
+    steps = np.arange(h)
+    mean = z[-m:][steps % m]
+    full_seasons = steps // m + 1
+    return _Forecast(
+        mean, _normal_bounds(mean, sd * np.sqrt(full_seasons), levels, df), f"SNaive[{m}]"
+    )
+
+
+def _drift(z, h, levels, m) -> _Forecast:
+    n = len(z)
+    slope = (z[-1] - z[0]) / (n - 1)
+    sd, df = _residual_sd(np.diff(z) - slope)
+    steps = np.arange(1, h + 1)
+    mean = z[-1] + slope * steps
+    sd_h = sd * np.sqrt(steps * (1 + steps / (n - 1)))
+    return _Forecast(mean, _normal_bounds(mean, sd_h, levels, df), "drift")
+
+
+def _ets_spec_name(error, trend, damped, seasonal) -> str:
+    letter = {None: "N", "add": "A", "mul": "M"}
+    t = letter[trend] + ("d" if damped else "")
+    return f"ETS({letter[error]},{t},{letter[seasonal]})"
+
+
+def _ets_configs(n, m, seasonal_ok, errors) -> list:
+    configs = []
+    for error in errors:
+        for trend, damped in ((None, False), ("add", False), ("add", True)):
+            for seasonal in (None, "add") if seasonal_ok else (None,):
+                # parameters: smoothing weights, phi, and the initial states
+                k = 2 + (2 if trend else 0) + (1 if damped else 0)
+                k += m if seasonal else 0
+                if n >= k + 3 and (trend is None or n >= 6):
+                    configs.append((error, trend, damped, seasonal))
+    return configs
+
+
+def _fit_ets_config(z, m, config, *, seasonal_ok):
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    error, trend, damped, seasonal = config
+    n = len(z)
+    heuristic = n >= 10 and (not seasonal or n >= max(2 * m, 10 + 2 * (m // 2)))
+    model = ETSModel(
+        pd.Series(z),
+        error=error,
+        trend=trend,
+        damped_trend=damped,
+        seasonal=seasonal,
+        seasonal_periods=m if seasonal else None,
+        initialization_method="heuristic" if heuristic else "estimated",
+    )
+    return model.fit(disp=False)
+
+
+def _ets_forecast(res, n, h, levels, spec) -> _Forecast:
+    # Additive-error models have closed-form variances; multiplicative ones are simulated
+    # with a fixed seed so that the same input always gives the same intervals.
+    pred = res.get_prediction(start=n, end=n + h - 1, random_state=0)
+    bounds = {}
+    for level in levels:
+        frame = pred.summary_frame(alpha=_alpha(level))
+        bounds[level] = (frame["pi_lower"].to_numpy(), frame["pi_upper"].to_numpy())
+    mean = np.asarray(pred.predicted_mean, dtype=float)
+    converged = bool(res.mle_retvals.get("converged", True)) if res.mle_retvals else True
+    return _Forecast(mean, bounds, spec, converged)
+
+
+def _ets(z, h, levels, m, *, spec=None, seasonal_ok=True, errors=("add",)):
+    """Fit ETS; with ``spec`` None choose the configuration by AICc, else refit ``spec``."""
+    n = len(z)
+    if spec is None:
+        best = None
+        for config in _ets_configs(n, m, seasonal_ok, errors):
+            try:
+                res = _fit_ets_config(z, m, config, seasonal_ok=seasonal_ok)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            aicc = res.aicc
+            if np.isfinite(aicc) and (best is None or aicc < best[0]):
+                best = (aicc, config, res)
+        if best is None:
+            raise ValueError("no ETS configuration could be estimated")
+        _, config, res = best
+    else:
+        config = spec
+        res = _fit_ets_config(z, m, config, seasonal_ok=seasonal_ok)
+    forecast = _ets_forecast(res, n, h, levels, _ets_spec_name(*config))
+    return forecast, config
+
+
+def _seasonal_strength(z, m) -> float:
+    from statsmodels.tsa.seasonal import STL
+
+    fit = STL(z, period=m).fit()
+    remainder = fit.resid
+    var_r = np.var(remainder)
+    var_sr = np.var(fit.seasonal + remainder)
+    return 0.0 if var_sr == 0 else max(0.0, 1 - var_r / var_sr)
+
+
+def _arima_differences(z, m, seasonal_ok) -> tuple[int, int]:
+    from statsmodels.tsa.stattools import kpss
+
+    seasonal_diff = 0
+    if seasonal_ok and m > 1 and len(z) >= 2 * m + 10:
+        if _seasonal_strength(z, m) >= SEASONAL_STRENGTH_THRESHOLD:
+            seasonal_diff = 1
+    w = z[m:] - z[:-m] if seasonal_diff else z
+    diff = 0
+    if len(w) >= 8 and np.ptp(w) > 0:
+        p_value = kpss(w, regression="c", nlags="auto")[1]
+        diff = int(p_value < 0.05)
+    return diff, seasonal_diff
+
+
+def _arima_name(order, seasonal_order, const) -> str:
+    p, d, q = order
+    name = f"ARIMA({p},{d},{q})"
+    if seasonal_order[3] > 1 and any(seasonal_order[:3]):
+        P, D, Q, s = seasonal_order
+        name += f"({P},{D},{Q})[{s}]"
+    if const:
+        name += " with drift" if d + seasonal_order[1] == 1 else " with mean"
+    return name
+
+
+def _fit_sarimax(z, order, seasonal_order, const, start_params=None):
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    # Estimating on the differenced series (simple differencing) is several times faster
+    # than the full state space; the forecasts then come from the undifferenced model run
+    # with the same parameters, which gives proper integrated forecast variances.
+    kwargs = dict(
+        order=order,
+        seasonal_order=seasonal_order,
+        trend="c" if const else "n",
+        concentrate_scale=True,
+    )
+    est = SARIMAX(z, simple_differencing=True, **kwargs)
+    res = est.fit(disp=False, start_params=start_params)
+    return res, SARIMAX(z, **kwargs)
+
+
+def _arima_forecast(fit, full_model, h, levels, spec) -> _Forecast:
+    res = full_model.filter(fit.params)
+    pred = res.get_forecast(h)
+    mean = np.asarray(pred.predicted_mean, dtype=float)
+    bounds = {}
+    for level in levels:
+        ci = np.asarray(pred.conf_int(alpha=_alpha(level)), dtype=float)
+        bounds[level] = (ci[:, 0], ci[:, 1])
+    converged = bool(fit.mle_retvals.get("converged", True)) if fit.mle_retvals else True
+    return _Forecast(mean, bounds, spec, converged)
+
+
+def _arima(z, h, levels, m, *, spec=None, seasonal_ok=True):
+    """Fit SARIMAX; with ``spec`` None search the orders of ``ARIMA_ORDERS`` by AICc.
+
+    ``spec`` is ``(order, seasonal_order, const, params)``; the parameters estimated on
+    the whole series start the optimiser when the model is refitted at a backtest
+    origin, which needs a few iterations instead of dozens.
+    """
+    n = len(z)
+    if spec is None:
+        d, D = _arima_differences(z, m, seasonal_ok)
+        seasonal_order = (0, D, D, m) if D else (0, 0, 0, 0)
+        usable = n - d - D * m
+        if usable < 6:
+            raise ValueError("too short for ARIMA")
+        const = d + D <= 1
+        best = None
+        search = SEASONAL_ARIMA_ORDERS if D else ARIMA_ORDERS
+        orders = [o for o in search if sum(o) + const + D + 3 <= usable]
+        orders = orders or [(0, 0)]
+        for p, q in orders:
+            order = (p, d, q)
+            try:
+                fit, full = _fit_sarimax(z, order, seasonal_order, const)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            k = p + q + D + const + 1
+            aicc = fit.aic + 2 * k * (k + 1) / max(fit.nobs - k - 1, 1)
+            if np.isfinite(aicc) and (best is None or aicc < best[0]):
+                best = (aicc, (order, seasonal_order, const), fit, full)
+        if best is None:
+            raise ValueError("no ARIMA order could be estimated")
+        if d + D == 1:  # a drift is kept only if it pays for itself, as in auto.arima
+            order, seasonal_order, _ = best[1]
+            try:
+                start = np.asarray(best[2].params)[1:]
+                fit, full = _fit_sarimax(z, order, seasonal_order, False, start)
+                k = order[0] + order[2] + D + 1
+                aicc = fit.aic + 2 * k * (k + 1) / max(fit.nobs - k - 1, 1)
+                if np.isfinite(aicc) and aicc < best[0]:
+                    best = (aicc, (order, seasonal_order, False), fit, full)
+            except (ValueError, np.linalg.LinAlgError):
+                pass
+        _, (order, seasonal_order, const), fit, full = best
+        spec = (order, seasonal_order, const, np.asarray(fit.params))
+    else:
+        fit, full = _fit_sarimax(z, *spec)
+    return _arima_forecast(fit, full, h, levels, _arima_name(*spec[:3])), spec
+
+
+def _theta(z, h, levels, m, *, spec=None, seasonal_ok=True, transform="log"):
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    deseasonalize = bool(seasonal_ok and m > 1 and len(z) >= 2 * m)
+    method = "additive" if transform == "log" or (z <= 0).any() else "multiplicative"
+    model = ThetaModel(
+        z,
+        period=m if deseasonalize else 1,
+        deseasonalize=deseasonalize,
+        method=method,
+    )
+    res = model.fit()
+    # one call gives the mean and the 95% bounds; the documented variance of the Theta
+    # forecast is normal, so every other level follows from the same standard deviation
+    frame = res.prediction_intervals(h, alpha=0.05)
+    lower, upper = frame["lower"].to_numpy(), frame["upper"].to_numpy()
+    mean = (lower + upper) / 2
+    sd = (upper - lower) / (2 * stats.norm.ppf(0.975))
+    bounds = _normal_bounds(mean, sd, levels)
+    return _Forecast(mean, bounds, "Theta"), None
+
+
+def _combine(forecasts: list[_Forecast], levels) -> _Forecast:
+    # Averaging the members' interval bounds (quantile averaging) keeps the intervals of
+    # a combination nested and ordered; see docs/forecast.md.
+    mean = np.mean([f.mean for f in forecasts], axis=0)
+    bounds = {
+        level: (
+            np.mean([f.bounds[level][0] for f in forecasts], axis=0),
+            np.mean([f.bounds[level][1] for f in forecasts], axis=0),
+        )
+        for level in levels
+    }
+    spec = "mean(" + ", ".join(f.spec for f in forecasts) + ")"
+    return _Forecast(mean, bounds, spec, all(f.converged for f in forecasts))
+
+
+def _combination_keys(available) -> list[str]:
+    families = [f for f in COMBINED_FAMILIES if f in available]
+    keys = []
+    for size in range(len(families), 1, -1):
+        keys += ["+".join(c) for c in combinations(families, size)]
+    return keys
+
+
+# --------------------------------------------------------------------------------------
+# Fitting all candidates and backtesting them
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What can be estimated on a series of this length, decided once."""
+
+    m: int
+    seasonal_ok: bool
+    transform: str
+    errors: tuple
+    notes: list
+
+
+def _plan(values, m, transform) -> _Plan:
+    n = len(values)
+    notes = []
+    seasonal_ok = m > 1 and n >= 2 * m
+    if m > 1 and not seasonal_ok:
+        notes.append(
+            f"{n} observations are fewer than two full seasons ({2 * m}); "
+            f"no seasonal model was fitted"
+        )
+    errors = ("add",)
+    if transform == "none" and (values > 0).all():
+        errors = ("add", "mul")
+    return _Plan(m, seasonal_ok, transform, errors, notes)
+
+
+def _fit_candidate(key, z, h, levels, plan, spec=None):
+    """Fit one base candidate on ``z``; return (forecast, spec) or raise."""
+    m = plan.m
+    if key == "naive":
+        return _naive(z, h, levels, m), None
+    if key == "snaive":
+        return _snaive(z, h, levels, m), None
+    if key == "drift":
+        return _drift(z, h, levels, m), None
+    if key == "ets":
+        return _ets(z, h, levels, m, spec=spec, seasonal_ok=plan.seasonal_ok, errors=plan.errors)
+    if key == "arima":
+        return _arima(z, h, levels, m, spec=spec, seasonal_ok=plan.seasonal_ok)
+    if key == "theta":
+        return _theta(z, h, levels, m, seasonal_ok=plan.seasonal_ok, transform=plan.transform)
+    raise AssertionError(key)
+
+
+def _candidate_allowed(key, n, plan) -> bool:
+    if key == "snaive":
+        return plan.seasonal_ok
+    if key in ("ets", "theta"):
+        return n >= 5
+    if key == "arima":
+        return n >= 8
+    return True
+
+
+def _quiet_fit(key, z, h, levels, plan, spec=None):
+    """Fit a candidate with statsmodels' warnings silenced; return (forecast, spec, error)."""
+    # statsmodels warns about non-convergence, non-invertible starting values and the
+    # like for individual fits. A poorly fitted candidate is judged by its backtest score
+    # and failures are recorded in the backtest table, so the warnings would only be
+    # noise in an economist's notebook.
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            forecast, spec = _fit_candidate(key, z, h, levels, plan, spec)
+        except (ValueError, np.linalg.LinAlgError, IndexError, ZeroDivisionError) as exc:
+            return None, spec, f"{type(exc).__name__}: {exc}"
+    ok = np.isfinite(forecast.mean).all() and all(
+        np.isfinite(lo).all() and np.isfinite(hi).all() for lo, hi in forecast.bounds.values()
+    )
+    if not ok:
+        return None, spec, "non-finite forecasts"
+    return forecast, spec, None
+
+
+def _to_scale(values, transform):
+    return np.log(values) if transform == "log" else values
+
+
+def _from_scale(values, transform):
+    return np.exp(values) if transform == "log" else values
+
+
+def _mase_scale(train: np.ndarray, m: int) -> float:
+    lag = m if len(train) > m else 1
+    scale = np.mean(np.abs(train[lag:] - train[:-lag])) if len(train) > lag else 0.0
+    # a series without any change (constant, or exactly periodic) has no natural scale;
+    # a tiny one keeps exact forecasts at MASE ~0 and wrong ones clearly above it
+    floor = 1e-8 * max(float(np.mean(np.abs(train))), 1e-12)
+    return max(float(scale), floor)
+
+
+def _smape(actual, forecast) -> np.ndarray:
+    denom = np.abs(actual) + np.abs(forecast)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 200 * np.abs(actual - forecast) / denom
+    return np.where(denom == 0, 0.0, out)
+
+
+def _origins(n, horizon, n_origins, min_train) -> tuple[int, list[int]]:
+    h_b = min(horizon, n - min_train)
+    if h_b < 1 or n_origins < 1:
+        return 0, []
+    step = max(1, h_b // 2)
+    origins = [n - h_b - i * step for i in range(n_origins)]
+    return h_b, sorted(o for o in origins if o >= min_train)
+
+
+@dataclass
+class _Evaluation:
+    """Everything auto_forecast and backtest compute for one series."""
+
+    table: pd.DataFrame
+    final: dict  # key -> _Forecast on the full series (transformed scale)
+    errors_z: dict  # key -> array (origins x h_b) of errors on the transformed scale
+    notes: list
+    h_b: int
+
+
+def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
+    n = len(values)
+    z = _to_scale(values, plan.transform)
+    m = plan.m
+    notes = list(plan.notes)
+    final, specs, failures = {}, {}, {}
+    for key in BASE_CANDIDATES:
+        if not _candidate_allowed(key, n, plan):
+            continue
+        forecast, spec, error = _quiet_fit(key, z, horizon, levels, plan)
+        if forecast is None:
+            failures[key] = error
+        else:
+            final[key] = forecast
+            specs[key] = spec
+    for key in _combination_keys(final):
+        final[key] = _combine([final[k] for k in key.split("+")], levels)
+
+    min_train = max(2 * m if plan.seasonal_ok else 0, 5 if n >= 10 else 3)
+    h_b, origins = _origins(n, horizon, n_origins, min_train)
+    if not origins:
+        notes.append(
+            f"the series is too short for a backtest ({n} observations); "
+            f"the choice falls back to the naive forecast"
+        )
+    records = {key: [] for key in final}
+    origin_failures = {key: 0 for key in final}
+    for origin in origins:
+        train = values[:origin]
+        actual = values[origin : origin + h_b]
+        scale = _mase_scale(train, m)
+        sub_plan = _plan(train, m, plan.transform)
+        sub_plan.seasonal_ok = plan.seasonal_ok and sub_plan.seasonal_ok
+        z_train = z[:origin]
+        per_origin = {}
+        for key in BASE_CANDIDATES:
+            if key not in final:
+                continue
+            forecast, _, error = _quiet_fit(key, z_train, h_b, levels, sub_plan, specs[key])
+            if forecast is None:
+                origin_failures[key] += 1
+            else:
+                per_origin[key] = forecast
+        for key in _combination_keys(final):
+            members = key.split("+")
+            if all(k in per_origin for k in members):
+                per_origin[key] = _combine([per_origin[k] for k in members], levels)
+            else:
+                origin_failures[key] += 1
+        for key, forecast in per_origin.items():
+            mean = _from_scale(forecast.mean, plan.transform)
+            covered = {
+                level: (
+                    (_from_scale(lo, plan.transform) <= actual)
+                    & (actual <= _from_scale(hi, plan.transform))
+                )
+                for level, (lo, hi) in forecast.bounds.items()
+            }
+            records[key].append(
+                {
+                    "mase": float(np.mean(np.abs(actual - mean)) / scale),
+                    "smape": float(np.mean(_smape(actual, mean))),
+                    "coverage": {lv: float(np.mean(c)) for lv, c in covered.items()},
+                    "error_z": _to_scale(actual, plan.transform) - forecast.mean,
+                }
+            )
+
+    rows, errors_z = [], {}
+    for key in [*BASE_CANDIDATES, *_combination_keys(final)]:
+        row = {"candidate": key}
+        if key in final:
+            row["model"] = final[key].spec
+            recs = records[key] if origin_failures[key] == 0 else []
+            row["mase"] = float(np.mean([r["mase"] for r in recs])) if recs else np.nan
+            row["smape"] = float(np.mean([r["smape"] for r in recs])) if recs else np.nan
+            for level in levels:
+                row[f"coverage_{level}"] = (
+                    float(np.mean([r["coverage"][level] for r in recs])) if recs else np.nan
+                )
+            row["origins"] = len(recs)
+            note = []
+            if origin_failures[key]:
+                note.append(f"failed at {origin_failures[key]} of {len(origins)} origin(s)")
+            if not final[key].converged:
+                note.append("optimiser did not converge on the full series")
+            row["note"] = "; ".join(note)
+            if recs:
+                errors_z[key] = np.vstack([r["error_z"] for r in recs])
+        elif key in failures:
+            row.update(model="", mase=np.nan, smape=np.nan, origins=0)
+            row.update({f"coverage_{level}": np.nan for level in levels})
+            row["note"] = f"could not be fitted ({failures[key]})"
+        else:
+            continue  # not applicable to a series like this one
+        rows.append(row)
+    columns = ["candidate", "model", "mase", "smape", *[f"coverage_{lv}" for lv in levels]]
+    table = pd.DataFrame(rows, columns=[*columns, "origins", "note"])
+    table["origins"] = table["origins"].astype("int64")
+    return _Evaluation(table, final, errors_z, notes, h_b)
+
+
+def _choose(table: pd.DataFrame, final: dict) -> str:
+    scored = table[table["candidate"].isin(list(final)) & table["mase"].notna()]
+    if scored.empty:
+        return "naive"
+    combos = scored[scored["candidate"].str.contains("+", regex=False)]
+    best = scored.loc[scored["mase"].idxmin()]
+    if combos.empty:
+        return str(best["candidate"])
+    best_combo = combos.loc[combos["mase"].idxmin()]
+    if best["mase"] < (1 - SELECTION_MARGIN) * best_combo["mase"]:
+        return str(best["candidate"])
+    return str(best_combo["candidate"])
+
+
+def _backtest_bounds(forecast: _Forecast, errors: np.ndarray | None, levels, horizon):
+    """Replace non-finite model bounds by bounds from backtest errors (normal, by horizon)."""
+    if errors is None or errors.size == 0:
+        return forecast.bounds
+    rmse = np.sqrt(np.mean(errors**2, axis=0))
+    rmse = np.maximum.accumulate(rmse)
+    sd = np.concatenate([rmse, np.full(max(0, horizon - len(rmse)), rmse[-1])])[:horizon]
+    return _normal_bounds(forecast.mean, sd, levels)
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+def backtest(
+    y: pd.Series,
+    horizon: int = 12,
+    *,
+    season_length: int | None = None,
+    levels=(80, 95),
+    origins: int = 3,
+    transform="auto",
+) -> pd.DataFrame:
+    """Score every forecasting candidate by rolling-origin backtesting on ``y``'s history.
+
+    The model specifications (ETS configuration, ARIMA orders) are chosen once on the
+    whole series; at each origin their parameters are re-estimated on the data up to
+    the origin only and the next ``min(horizon, ...)`` periods are forecast.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Values indexed by a monthly, quarterly or annual PeriodIndex (or a DatetimeIndex
+        with a frequency), without gaps or missing values.
+    horizon : int, default 12
+        Periods ahead; the backtest horizon is shortened when the series is short.
+    season_length : int, optional
+        Periods per seasonal cycle; by default 12 for months, 4 for quarters, 1 for years.
+    levels : sequence of float, default (80, 95)
+        Interval levels in percent whose empirical coverage is reported.
+    origins : int, default 3
+        Number of forecast origins, spaced half a backtest horizon apart.
+    transform : {"auto", "log", None}, default "auto"
+        ``"auto"`` models logarithms when every value is positive.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate (``candidate``, ``model``, ``mase``, ``smape``,
+        ``coverage_<level>``, ``origins``, ``note``) and the column ``chosen`` that
+        marks the candidate :func:`auto_forecast` would pick.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> months = pd.period_range("2016-01", periods=72, freq="M")
+    >>> y = pd.Series(100 + 10 * np.sin(2 * np.pi * np.arange(72) / 12), index=months)
+    >>> table = backtest(y, horizon=6).set_index("candidate")
+    >>> bool(table.loc["snaive", "mase"] < 0.01 < table.loc["naive", "mase"])
+    True
+    """
+    return auto_forecast(
+        y,
+        horizon,
+        season_length=season_length,
+        levels=levels,
+        origins=origins,
+        transform=transform,
+    ).backtest
+
+
+def auto_forecast(
+    y: pd.Series,
+    horizon: int = 12,
+    *,
+    season_length: int | None = None,
+    levels=(80, 95),
+    origins: int = 3,
+    transform="auto",
+    bias_adjust: bool = False,
+) -> ForecastResult:
+    """Forecast a series with the candidate that backtests best on its own history.
+
+    Candidates: naive, seasonal naive, drift, ETS (statsmodels ``ETSModel``, the
+    configuration chosen by AICc), ARIMA (statsmodels ``SARIMAX``, orders searched by
+    AICc), Theta (statsmodels ``ThetaModel``) and the equal-weight combinations of ETS,
+    ARIMA and Theta. The best combination by backtest MASE is chosen unless a single
+    candidate beats it; the full rule is in ``docs/forecast.md``.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Values indexed by a monthly, quarterly or annual PeriodIndex (or a DatetimeIndex
+        with a frequency), at least 3 of them, without gaps or missing values.
+    horizon : int, default 12
+        Number of periods to forecast.
+    season_length : int, optional
+        Periods per seasonal cycle; by default 12 for months, 4 for quarters, 1 for years.
+        Seasonal models need at least two full cycles of data.
+    levels : sequence of float, default (80, 95)
+        Prediction interval levels in percent.
+    origins : int, default 3
+        Number of rolling forecast origins in the backtest (0 skips it; the forecast is
+        then the naive one).
+    transform : {"auto", "log", None}, default "auto"
+        ``"auto"`` fits logarithms when every value is positive, so that forecasts and
+        lower bounds stay positive; ``"log"`` insists on it; ``None`` fits the values
+        as they are (non-negative series then have forecasts and bounds clipped at 0).
+    bias_adjust : bool, default False
+        With a log model, return the mean of the back-transformed forecast
+        distribution instead of its median (needed when forecasts are summed).
+
+    Returns
+    -------
+    ForecastResult
+        ``mean``, ``intervals``, ``model``, ``backtest`` and more; see
+        :class:`ForecastResult`.
+
+    Raises
+    ------
+    ParameterError
+        When ``y`` is not a numeric series on a regular period index without gaps,
+        has fewer than 3 values, or an option is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> months = pd.period_range("2018-01", periods=60, freq="M")
+    >>> season = 1 + 0.2 * np.sin(2 * np.pi * np.arange(60) / 12)
+    >>> y = pd.Series(1e6 * season * 1.01 ** np.arange(60), index=months)
+    >>> res = auto_forecast(y, horizon=12)
+    >>> res.mean.index[0], len(res.mean)
+    (Period('2023-01', 'M'), 12)
+    >>> bool((res.intervals["lower_95"] > 0).all())
+    True
+    """
+    series = _validate_series(y)
+    horizon = _validate_int(horizon, "horizon", 1)
+    levels = _validate_levels(levels)
+    m = _season_length(series, season_length)
+    n_origins = _validate_int(origins, "origins", 0)
+    if not isinstance(bias_adjust, bool):
+        raise ParameterError(f"bias_adjust must be True or False, got {bias_adjust!r}")
+    transform = _transform_for(series.values, transform)
+    plan = _plan(series.values, m, transform)
+    # Multi-threaded BLAS on matrices this small only adds contention; on a busy machine it
+    # made single fits ten times slower, so the fits run with one BLAS thread.
+    if threadpool_limits is not None:
+        with threadpool_limits(limits=1, user_api="blas"):
+            evaluation = _evaluate(series.values, horizon, levels, plan, n_origins)
+    else:  # pragma: no cover
+        evaluation = _evaluate(series.values, horizon, levels, plan, n_origins)
+    key = _choose(evaluation.table, evaluation.final)
+    if key not in evaluation.final:
+        key = "naive"
+    chosen = evaluation.final[key]
+    bounds = chosen.bounds
+    notes = list(evaluation.notes)
+    finite = all(np.isfinite(lo).all() and np.isfinite(hi).all() for lo, hi in bounds.values())
+    if not finite:
+        bounds = _backtest_bounds(chosen, evaluation.errors_z.get(key), levels, horizon)
+        notes.append("the model gave no finite intervals; they come from backtest errors")
+
+    mean_z = chosen.mean
+    mean = _from_scale(mean_z, transform)
+    if bias_adjust and transform == "log":
+        widest = max(levels)
+        z = stats.norm.ppf(1 - _alpha(widest) / 2)
+        sd = (bounds[widest][1] - bounds[widest][0]) / (2 * z)
+        mean = np.exp(mean_z + sd**2 / 2)
+    columns = {}
+    for level in levels:
+        lower, upper = (_from_scale(b, transform) for b in bounds[level])
+        columns[f"lower_{level}"] = lower
+        columns[f"upper_{level}"] = upper
+    if transform == "none" and (series.values >= 0).all():
+        mean = np.maximum(mean, 0)
+        for name in columns:
+            columns[name] = np.maximum(columns[name], 0)
+        notes.append(
+            "the series is non-negative but was modelled without logs; forecasts and "
+            "bounds are clipped at 0"
+        )
+    index = series.future_index(horizon)
+    table = evaluation.table.copy()
+    table["chosen"] = table["candidate"] == key
+    forecasts = pd.DataFrame(
+        {k: _from_scale(f.mean, transform) for k, f in evaluation.final.items()}, index=index
+    )
+    return ForecastResult(
+        mean=pd.Series(mean, index=index, name="mean"),
+        intervals=pd.DataFrame(columns, index=index),
+        model=chosen.spec,
+        backtest=table,
+        forecasts=forecasts,
+        candidate=key,
+        transform=transform,
+        season_length=m,
+        levels=levels,
+        notes=tuple(notes),
+    )
+
+
+def project_full_year(
+    y_monthly: pd.Series,
+    year: int,
+    *,
+    levels=(80, 95),
+    as_of=None,
+    origins: int = 3,
+    transform="auto",
+) -> FullYearProjection:
+    """Project a calendar year's total from the months already published.
+
+    The months of ``year`` that are in the data are summed; the remaining ones are
+    forecast with :func:`auto_forecast` (with ``bias_adjust=True`` so that monthly
+    means add up) and added. The interval of the total adds the monthly bounds, which is
+    exact when the monthly forecast errors move together and otherwise errs on the wide
+    side (see ``docs/forecast.md``).
+
+    Parameters
+    ----------
+    y_monthly : pandas.Series
+        Monthly values on a PeriodIndex (or a DatetimeIndex with a monthly frequency)
+        that starts in or before January of ``year`` and has no gaps.
+    year : int
+        The calendar year to project. Months between the end of the data and January of
+        ``year`` are forecast too but not counted.
+    levels : sequence of float, default (80, 95)
+        Interval levels in percent.
+    as_of : str or pandas.Period, optional
+        Use only the data up to this month, e.g. ``"2024-04"``, to see what would have
+        been projected after that release.
+    origins : int, default 3
+        Backtest origins for :func:`auto_forecast`.
+    transform : {"auto", "log", None}, default "auto"
+        Passed to :func:`auto_forecast`.
+
+    Returns
+    -------
+    FullYearProjection
+        Year-to-date total, months observed, projected total with intervals, the
+        year-to-date share and the forecast of the remaining months.
+
+    Raises
+    ------
+    ParameterError
+        When the series is not monthly, starts after January of ``year``, or ``as_of``
+        is outside the data.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> months = pd.period_range("2019-01", "2024-04", freq="M")
+    >>> season = 1 + 0.1 * np.cos(2 * np.pi * np.arange(len(months)) / 12)
+    >>> y = pd.Series(5e9 * season, index=months)
+    >>> p = project_full_year(y, 2024)
+    >>> p.months_observed, round(p.total / 1e9, 1)
+    (4, 60.0)
+    >>> p.intervals[95][0] <= p.total <= p.intervals[95][1]
+    True
+    """
+    series = _validate_series(y_monthly, name="y_monthly")
+    if series.base_freq != "M":
+        raise ParameterError(
+            f"y_monthly must be monthly, got frequency {series.periods.freqstr!r}; "
+            f"project_full_year needs months"
+        )
+    year = _validate_int(year, "year", 1)
+    levels = _validate_levels(levels)
+    values, periods = series.values, series.periods
+    if as_of is not None:
+        try:
+            cut = pd.Period(as_of, freq="M")
+        except (ValueError, TypeError) as exc:
+            raise ParameterError(f"as_of must be a month such as '2024-04', got {as_of!r}") from exc
+        if cut < periods[0]:
+            raise ParameterError(
+                f"as_of={str(cut)!r} is before the first month of y_monthly ({periods[0]})"
+            )
+        keep = periods <= cut
+        values, periods = values[keep], periods[keep]
+    january = pd.Period(year=year, month=1, freq="M")
+    if periods[0] > january:
+        raise ParameterError(
+            f"y_monthly starts at {periods[0]}, after {january}; the year-to-date total of "
+            f"{year} would be incomplete"
+        )
+    in_year = periods.year == year
+    months_observed = int(in_year.sum())
+    ytd_total = float(values[in_year].sum())
+    last_observed = periods[in_year][-1] if months_observed else None
+    december = pd.Period(year=year, month=12, freq="M")
+    if periods[-1] >= december:
+        return FullYearProjection(
+            year=year,
+            months_observed=12,
+            last_observed=december,
+            ytd_total=ytd_total,
+            total=ytd_total,
+            intervals={level: (ytd_total, ytd_total) for level in levels},
+            ytd_share=1.0,
+            forecast=None,
+        )
+    horizon = (december - periods[-1]).n
+    result = auto_forecast(
+        pd.Series(values, index=periods),
+        horizon,
+        levels=levels,
+        origins=origins,
+        transform=transform,
+        bias_adjust=True,
+    )
+    rest = result.mean.index.year == year
+    total = ytd_total + float(result.mean[rest].sum())
+    intervals = {
+        level: (
+            ytd_total + float(result.intervals[f"lower_{level}"][rest].sum()),
+            ytd_total + float(result.intervals[f"upper_{level}"][rest].sum()),
+        )
+        for level in levels
+    }
+    return FullYearProjection(
+        year=year,
+        months_observed=months_observed,
+        last_observed=last_observed,
+        ytd_total=ytd_total,
+        total=total,
+        intervals=intervals,
+        ytd_share=ytd_total / total if total else float("nan"),
+        forecast=result,
+    )
+
+
+def _as_timestamps(index: pd.Index) -> pd.Index:
+    return index.to_timestamp() if isinstance(index, pd.PeriodIndex) else index
+
+
+def plot_forecast(result: ForecastResult, *, history=None, ax=None, **kwargs):
+    """Draw a forecast as a fan chart: history, point forecast and shaded intervals.
+
+    Parameters
+    ----------
+    result : ForecastResult
+        The output of :func:`auto_forecast`.
+    history : pandas.Series, optional
+        Observed values to draw before the forecast (e.g. the series that was forecast).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current axes by default.
+    **kwargs
+        Passed to ``Axes.plot`` for the point forecast line (``color``, ``label``, ...).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> y = pd.Series([5.0, 6, 7, 6, 8, 9, 8, 10, 11, 10],
+    ...               index=pd.period_range("2014", periods=10, freq="Y"))
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_forecast(auto_forecast(y, horizon=3), history=y, ax=ax)
+    >>> len(ax.collections)  # one band per interval level
+    2
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(result, ForecastResult):
+        raise ParameterError(
+            f"result must be a ForecastResult from auto_forecast, got {type(result).__name__}"
+        )
+    if ax is None:
+        ax = plt.gca()
+    color = kwargs.pop("color", kwargs.pop("c", "C0"))
+    label = kwargs.pop("label", f"forecast: {result.model}")
+    x = _as_timestamps(result.mean.index)
+    if history is not None:
+        if not isinstance(history, pd.Series):
+            raise ParameterError(f"history must be a pandas Series, got {type(history).__name__}")
+        ax.plot(_as_timestamps(history.index), history.to_numpy(), color="0.25", label="observed")
+    # wider intervals first and lighter, so that the narrower ones sit on top
+    for i, level in enumerate(sorted(result.levels, reverse=True)):
+        ax.fill_between(
+            x,
+            result.intervals[f"lower_{level}"].to_numpy(),
+            result.intervals[f"upper_{level}"].to_numpy(),
+            color=color,
+            alpha=0.15 + 0.15 * i,
+            linewidth=0,
+            label=f"{level}% interval",
+        )
+    ax.plot(x, result.mean.to_numpy(), color=color, label=label, **kwargs)
+    ax.legend()
+    return ax

@@ -1,0 +1,422 @@
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from kztrade import forecast  # noqa: E402
+from kztrade.errors import KztradeError, ParameterError  # noqa: E402
+from kztrade.forecast import (  # noqa: E402
+    ForecastResult,
+    auto_forecast,
+    backtest,
+    plot_forecast,
+    project_full_year,
+)
+
+PATTERN = np.array([5.0, 6, 8, 9, 11, 12, 12, 11, 9, 8, 6, 5])
+
+
+def monthly(values, start="2019-01"):
+    return pd.Series(values, index=pd.period_range(start, periods=len(values), freq="M"))
+
+
+def annual(values, start=2015):
+    return pd.Series(values, index=pd.period_range(str(start), periods=len(values), freq="Y"))
+
+
+def check_intervals(res):
+    iv = res.intervals
+    assert res.mean.notna().all() and iv.notna().all().all()
+    assert (iv["lower_95"] <= iv["lower_80"] + 1e-9).all()
+    assert (iv["lower_80"] <= res.mean + 1e-9).all()
+    assert (res.mean <= iv["upper_80"] + 1e-9).all()
+    assert (iv["upper_80"] <= iv["upper_95"] + 1e-9).all()
+
+
+@pytest.fixture(scope="module")
+def seasonal_trade():
+    """Five years of a positive, trending, seasonal monthly series with noise."""
+    rng = np.random.default_rng(7)
+    t = np.arange(60)
+    log_y = 20 + 0.01 * t + 0.15 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.03, 60)
+    return monthly(np.exp(log_y))
+
+
+@pytest.fixture(scope="module")
+def seasonal_result(seasonal_trade):
+    return auto_forecast(seasonal_trade, horizon=12)
+
+
+# --- known answers -------------------------------------------------------------------
+
+
+def test_pure_seasonal_series_repeats_its_pattern():
+    y = monthly(np.tile(PATTERN, 4))
+    res = auto_forecast(y, horizon=12, origins=2)
+    np.testing.assert_allclose(res.mean.to_numpy(), PATTERN, rtol=1e-3)
+    table = res.backtest.set_index("candidate")
+    assert table.loc["snaive", "mase"] < 1e-3
+    assert table.loc["naive", "mase"] > 0.5
+
+
+def test_linear_trend_is_continued():
+    y = annual(100.0 + 10 * np.arange(12))
+    res = auto_forecast(y, horizon=3, transform=None)
+    np.testing.assert_allclose(res.mean.to_numpy(), [220.0, 230.0, 240.0], rtol=1e-3)
+    check_intervals(res)
+
+
+def test_exponential_trend_on_logs_is_continued():
+    y = annual(100.0 * 1.1 ** np.arange(12))
+    res = auto_forecast(y, horizon=2)
+    assert res.transform == "log"
+    np.testing.assert_allclose(res.mean.to_numpy(), 100 * 1.1 ** np.array([12, 13]), rtol=1e-3)
+
+
+def test_constant_series_gives_the_constant():
+    y = monthly(np.full(30, 250.0))
+    res = auto_forecast(y, horizon=6, origins=2)
+    np.testing.assert_allclose(res.mean.to_numpy(), 250.0)
+    check_intervals(res)
+
+
+# --- results object ------------------------------------------------------------------
+
+
+def test_result_shape_and_index(seasonal_trade, seasonal_result):
+    res = seasonal_result
+    assert isinstance(res, ForecastResult)
+    expected = pd.period_range("2024-01", periods=12, freq="M")
+    assert res.mean.index.equals(expected)
+    assert res.intervals.index.equals(expected)
+    assert list(res.intervals.columns) == ["lower_80", "upper_80", "lower_95", "upper_95"]
+    assert res.season_length == 12 and res.transform == "log"
+    assert res.levels == (80, 95)
+    check_intervals(res)
+    assert "Model:" in res.summary() and res.model in repr(res)
+    assert list(res.to_frame().columns)[0] == "mean"
+
+
+def test_backtest_table_reports_every_candidate(seasonal_result):
+    table = seasonal_result.backtest
+    expected = {
+        "naive",
+        "snaive",
+        "drift",
+        "ets",
+        "arima",
+        "theta",
+        "ets+arima+theta",
+        "ets+arima",
+        "ets+theta",
+        "arima+theta",
+    }
+    assert set(table["candidate"]) == expected
+    assert table["chosen"].sum() == 1
+    chosen = table.loc[table["chosen"]].iloc[0]
+    assert chosen["candidate"] == seasonal_result.candidate
+    assert chosen["model"] == seasonal_result.model
+    scored = table.dropna(subset=["mase"])
+    # the choice is the best combination unless a single candidate beats it
+    combos = scored[scored["candidate"].str.contains("+", regex=False)]
+    assert chosen["mase"] <= combos["mase"].min() + 1e-12
+    assert table[["coverage_80", "coverage_95"]].stack().between(0, 1).all()
+    assert (table["coverage_95"] >= table["coverage_80"] - 1e-12).all()
+    assert (table["origins"] == 3).all()
+    assert set(seasonal_result.forecasts.columns) == expected
+
+
+def test_seasonal_series_beats_naive_in_backtest(seasonal_result):
+    table = seasonal_result.backtest.set_index("candidate")
+    assert table.loc[seasonal_result.candidate, "mase"] < table.loc["naive", "mase"]
+
+
+def test_backtest_function_matches_auto_forecast(seasonal_trade, seasonal_result):
+    table = backtest(seasonal_trade, horizon=12)
+    pd.testing.assert_frame_equal(table, seasonal_result.backtest)
+
+
+def test_input_is_not_mutated(seasonal_trade, seasonal_result):
+    before = seasonal_trade.copy()
+    auto_forecast(seasonal_trade, horizon=3, origins=1)
+    pd.testing.assert_series_equal(seasonal_trade, before)
+
+
+def test_no_warnings_reach_the_user():
+    rng = np.random.default_rng(3)
+    y = monthly(np.exp(10 + np.cumsum(rng.normal(0, 0.2, 40))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        auto_forecast(y, horizon=6, origins=2)
+
+
+def test_failed_candidate_is_recorded(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("singular matrix")
+
+    monkeypatch.setattr(forecast, "_theta", broken)
+    res = auto_forecast(annual(np.arange(1.0, 13.0)), horizon=2)
+    row = res.backtest.set_index("candidate").loc["theta"]
+    assert row["note"] == "could not be fitted (ValueError: singular matrix)"
+    assert np.isnan(row["mase"])
+    assert "theta" not in res.forecasts.columns
+    assert not res.backtest["candidate"].str.contains("theta+", regex=False).any()
+
+
+def test_datetime_index_in_datetime_index_out():
+    y = pd.Series(
+        np.tile(PATTERN, 3) + 100, index=pd.date_range("2020-01-01", periods=36, freq="MS")
+    )
+    res = auto_forecast(y, horizon=3, origins=1)
+    assert isinstance(res.mean.index, pd.DatetimeIndex)
+    assert list(res.mean.index) == list(pd.date_range("2023-01-01", periods=3, freq="MS"))
+
+
+def test_quarterly_season_length_defaults_to_four():
+    y = pd.Series(
+        np.tile([10.0, 14, 12, 8], 5), index=pd.period_range("2019Q1", periods=20, freq="Q")
+    )
+    res = auto_forecast(y, horizon=4, origins=1)
+    assert res.season_length == 4
+    np.testing.assert_allclose(res.mean.to_numpy(), [10.0, 14, 12, 8], rtol=1e-3)
+
+
+# --- short series, positivity --------------------------------------------------------
+
+
+def test_short_annual_series_degrades_gracefully():
+    # six annual values, like Kazakhstan-Mongolia turnover from one national source
+    y = annual([29.3, 57.1, 48.0, 61.5, 70.2, 66.0], start=2020)
+    res = auto_forecast(y, horizon=3)
+    check_intervals(res)
+    assert (res.intervals["lower_95"] > 0).all()
+    relative_width = res.intervals["upper_95"] / res.intervals["lower_95"]
+    assert relative_width.iloc[-1] > 2  # honest: six points cannot pin down year three
+    assert res.season_length == 1 and "snaive" not in set(res.backtest["candidate"])
+
+
+def test_three_points_are_enough():
+    res = auto_forecast(annual([10.0, 12.0, 11.0]), horizon=2)
+    assert res.candidate == "naive"
+    assert any("too short for a backtest" in note for note in res.notes)
+    check_intervals(res)
+
+
+def test_less_than_two_seasons_fits_no_seasonal_model():
+    y = monthly(np.tile(PATTERN, 2)[:20] + 50)
+    res = auto_forecast(y, horizon=4, origins=1)
+    assert "snaive" not in set(res.backtest["candidate"])
+    assert not res.backtest["model"].str.contains(r"\[12\]|,A\)", regex=True).any()
+    assert (
+        res.notes[0]
+        == "20 observations are fewer than two full seasons (24); no seasonal model was fitted"
+    )
+
+
+def test_forecasts_and_lower_bounds_stay_positive():
+    rng = np.random.default_rng(11)
+    falling = np.exp(np.log(1e6) - 0.25 * np.arange(24) + rng.normal(0, 0.3, 24))
+    res = auto_forecast(annual(falling, start=1995), horizon=8)
+    assert (res.mean > 0).all()
+    assert (res.intervals > 0).all().all()
+
+
+def test_series_with_zeros_is_clipped_at_zero():
+    y = annual([0.0, 3.0, 0.0, 1.0, 0.0, 2.0, 0.0, 0.0, 1.0, 0.0])
+    res = auto_forecast(y, horizon=3)
+    assert res.transform == "none"
+    assert (res.mean >= 0).all() and (res.intervals >= 0).all().all()
+    assert any("clipped at 0" in note for note in res.notes)
+
+
+def test_bias_adjusted_mean_is_above_the_median(seasonal_trade, seasonal_result):
+    adjusted = auto_forecast(seasonal_trade, horizon=12, bias_adjust=True)
+    assert (adjusted.mean > seasonal_result.mean).all()
+    assert (adjusted.mean < seasonal_result.mean * 1.05).all()
+
+
+# --- validation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("y", "kwargs", "message"),
+    [
+        (
+            [1.0, 2.0, 3.0],
+            {},
+            "y must be a pandas Series indexed by periods, got list; build one with "
+            r"pd.Series\(values, index=pd.period_range\(...\)\)",
+        ),
+        (
+            pd.Series([1.0, 2.0, 3.0]),
+            {},
+            "y must be indexed by a PeriodIndex or a DatetimeIndex with a frequency, got "
+            "RangeIndex",
+        ),
+        (
+            monthly(["1", "2", "3"]),
+            {},
+            r"y must hold numbers, got dtype (object|str); convert it with pd.to_numeric\(y\)",
+        ),
+        (
+            monthly([1.0, 2.0, 3.0, 4.0]).drop(pd.Period("2019-02", "M")),
+            {},
+            r"y has missing periods inside the series: 2019-02; fill them \(or cut the "
+            r"series\) first",
+        ),
+        (
+            monthly([1.0, np.nan, 3.0, 4.0]),
+            {},
+            "y has missing or infinite values at 2019-02; fill inner gaps",
+        ),
+        (
+            monthly([1.0, -2.0, 3.0, 4.0]),
+            {"transform": "log"},
+            r"transform='log' needs positive values, but y has 1 value\(s\) <= 0; use "
+            "transform=None",
+        ),
+        (monthly([1.0, 2.0, 3.0, 4.0]), {"horizon": 0}, "horizon must be an integer >= 1, got 0"),
+        (
+            monthly([1.0, 2.0, 3.0, 4.0]),
+            {"horizon": 2.5},
+            "horizon must be an integer >= 1, got 2.5",
+        ),
+        (
+            monthly([1.0, 2.0, 3.0, 4.0]),
+            {"levels": (80, 120)},
+            r"levels must be numbers between 0 and 100 \(exclusive\), e.g. \(80, 95\); got "
+            r"\(80, 120\)",
+        ),
+        (
+            monthly([1.0, 2.0, 3.0, 4.0]),
+            {"season_length": 0},
+            "season_length must be an integer >= 1, got 0",
+        ),
+        (
+            monthly([1.0, 2.0, 3.0, 4.0]),
+            {"transform": "sqrt"},
+            "transform must be 'auto', 'log' or None, got 'sqrt'",
+        ),
+        (
+            monthly([1.0, 2.0]),
+            {},
+            r"y has 2 observation\(s\); at least 3 are needed to forecast",
+        ),
+        (
+            pd.Series(
+                [1.0, 2.0, 3.0],
+                index=pd.PeriodIndex(["2019-01", "2019-01", "2019-02"], freq="M"),
+            ),
+            {},
+            "y has duplicate periods: 2019-01; aggregate or drop them first",
+        ),
+    ],
+)
+def test_validation_messages(y, kwargs, message):
+    with pytest.raises(ParameterError, match=f"^{message}"):
+        auto_forecast(y, **kwargs)
+
+
+def test_datetime_index_without_frequency_is_rejected():
+    index = pd.DatetimeIndex(["2020-01-01", "2020-03-01", "2020-04-01", "2020-09-01"])
+    with pytest.raises(ParameterError, match=r"^y has a DatetimeIndex without a frequency"):
+        auto_forecast(pd.Series([1.0, 2, 3, 4], index=index))
+
+
+def test_unknown_frequency_needs_season_length():
+    y = pd.Series([1.0, 2, 3, 4, 5], index=pd.period_range("2020-01-06", periods=5, freq="W"))
+    with pytest.raises(ParameterError, match="^cannot infer season_length from frequency"):
+        auto_forecast(y)
+    assert len(auto_forecast(y, horizon=2, season_length=1).mean) == 2
+
+
+# --- full-year projection ------------------------------------------------------------
+
+
+def test_projection_of_a_constant_series_is_exact():
+    y = monthly(np.full(40, 100.0))  # 2019-01 .. 2022-04
+    p = project_full_year(y, 2022)
+    assert p.months_observed == 4 and p.last_observed == pd.Period("2022-04", "M")
+    assert p.ytd_total == 400.0
+    assert p.total == pytest.approx(1200.0)
+    assert p.ytd_share == pytest.approx(1 / 3)
+    for lower, upper in p.intervals.values():
+        assert lower == pytest.approx(1200.0) and upper == pytest.approx(1200.0)
+    row = p.to_frame()
+    assert list(row.index) == [2022] and row.loc[2022, "lower_95"] == pytest.approx(1200.0)
+
+
+def test_projection_of_a_complete_year_is_the_observed_total():
+    y = monthly(np.arange(1.0, 37.0))  # 2019-01 .. 2021-12
+    p = project_full_year(y, 2020)
+    assert p.months_observed == 12 and p.forecast is None
+    assert p.total == p.ytd_total == float(np.arange(13.0, 25.0).sum())
+    assert p.intervals[95] == (p.total, p.total)
+
+
+def test_projection_as_of_a_past_month(seasonal_trade):
+    p = project_full_year(seasonal_trade, 2023, as_of="2023-03")
+    assert p.months_observed == 3
+    assert p.ytd_total == pytest.approx(seasonal_trade["2023-01":"2023-03"].sum())
+    assert len(p.forecast.mean) == 9
+    lower, upper = p.intervals[80]
+    assert p.intervals[95][0] <= lower <= p.total <= upper <= p.intervals[95][1]
+    actual = seasonal_trade.iloc[48:60].sum()
+    assert abs(p.total / actual - 1) < 0.05
+
+
+def test_projection_validation():
+    y = monthly(np.full(30, 1.0), start="2019-03")
+    with pytest.raises(
+        ParameterError,
+        match="^y_monthly starts at 2019-03, after 2019-01; the year-to-date total of 2019 "
+        "would be incomplete$",
+    ):
+        project_full_year(y, 2019)
+    with pytest.raises(ParameterError, match="^y_monthly must be monthly, got frequency"):
+        project_full_year(annual([1.0, 2, 3, 4]), 2019)
+    with pytest.raises(ParameterError, match=r"^as_of='2018-01' is before the first month"):
+        project_full_year(y, 2020, as_of="2018-01")
+
+
+def test_projection_on_kazakhstan_monthly_totals():
+    datasets = pytest.importorskip("kztrade.datasets")
+    try:
+        frame = datasets.load_total_monthly()
+    except (KztradeError, OSError) as exc:
+        pytest.skip(f"bundled monthly totals not available: {exc}")
+    exports = frame[frame["flow"] == "export"].set_index("period")["value_usd"].sort_index()
+    p = project_full_year(exports, 2025, as_of="2025-04")
+    actual = float(exports[exports.index.year == 2025].sum())
+    assert p.months_observed == 4
+    assert p.ytd_total == pytest.approx(float(exports["2025-01":"2025-04"].sum()))
+    assert 0.2 < p.ytd_share < 0.5
+    lower, upper = p.intervals[95]
+    assert lower < p.total < upper
+    assert abs(p.total / actual - 1) < 0.25  # a projection, not a prophecy
+
+
+# --- plotting ------------------------------------------------------------------------
+
+
+def test_plot_forecast_draws_a_fan_on_the_current_axes(seasonal_trade, seasonal_result):
+    fig, ax = plt.subplots()
+    try:
+        returned = plot_forecast(seasonal_result, history=seasonal_trade, color="C3")
+        assert returned is ax
+        assert len(ax.collections) == 2  # the 95% and the 80% band
+        labels = [line.get_label() for line in ax.get_lines()]
+        assert labels == ["observed", f"forecast: {seasonal_result.model}"]
+    finally:
+        plt.close(fig)
+
+
+def test_plot_forecast_rejects_other_objects():
+    with pytest.raises(ParameterError, match="^result must be a ForecastResult"):
+        plot_forecast(pd.Series([1.0]))
