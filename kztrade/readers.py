@@ -1,0 +1,685 @@
+"""Readers: one function per source format, each returning the tidy trade frame.
+
+Source column names are mapped here, at the edge, and nowhere else. Every reader checks
+what it reads and raises an error naming the file, the line and the column, with the fix.
+Input files are only read, never changed.
+
+Readers do not decide what to analyse: they keep aggregates (``WLD``, ``TOTAL``) that the
+source publishes, marked by code, so that :mod:`kztrade.cleaning` can drop them on request.
+"""
+
+from __future__ import annotations
+
+import re
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kztrade.cleaning import (
+    decumulate,
+    detect_cumulative,
+    is_aggregate_name,
+    normalize_hs,
+    parse_number,
+    scale_to_usd,
+    to_iso3,
+    unit_scale,
+)
+from kztrade.errors import ParseError, SchemaError, UnitsError
+from kztrade.schema import TOTAL, WORLD, make_frame
+
+__all__ = ["read_bns", "read_dots", "read_comtrade", "read_wide"]
+
+PathType = str | PathLike[str]
+
+
+def _read_csv(path: PathType, **kwargs) -> pd.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise ParseError("no such file", path=path)
+    try:
+        # Codes are text and "NA" is Namibia: no default missing-value strings.
+        return pd.read_csv(path, dtype=str, keep_default_na=False, **kwargs)
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise ParseError(f"not a readable CSV file ({exc})", path=path) from None
+
+
+def _require(raw: pd.DataFrame, columns, path, what: str) -> None:
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise ParseError(
+            f"missing column(s) {missing}; found {list(raw.columns)}; this reader expects {what}",
+            path=path,
+        )
+
+
+def _numbers(raw: pd.DataFrame, column: str, path, *, header_lines: int = 1) -> pd.Series:
+    """Parse a column of numbers, naming the first bad line (file line numbers, 1-based)."""
+    text = raw[column].astype(str).str.strip()
+    values = pd.to_numeric(text, errors="coerce")
+    bad = values.isna()
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        line = first + header_lines + 1
+        shown = text.iloc[first]
+        problem = "is empty" if shown == "" else f"is not a number: {shown!r}"
+        raise ParseError(
+            f"value {problem} ({int(bad.sum())} such row(s)); fix or remove the row — "
+            "kztrade does not guess missing values",
+            path=path,
+            row=line,
+            column=column,
+        )
+    return values.astype("float64")
+
+
+# --------------------------------------------------------------------------- BNS
+
+_BNS_COLUMNS = ("date", "region", "item_code", "item_name", "value", "transformation")
+
+
+def read_bns(
+    path: PathType,
+    *,
+    flow: str,
+    units: str = "thousand USD",
+    reporter: str = "KAZ",
+    source: str = "BNS",
+    kind: str | None = None,
+) -> pd.DataFrame:
+    r"""Read a long CSV of Kazakhstan's Bureau of National Statistics (stat.gov.kz).
+
+    The layout is ``date,region,item_code,item_name,value,transformation`` (or
+    ``date,value,transformation`` for a national total) with values in thousand US dollars,
+    annual periods dated on the year's last day and monthly ones on the month's first day.
+    ``item_code`` holds partner ISO3 codes, or HS chapters (``HS01`` ... ``HS99``) and
+    ``TOTAL``. Monthly files are checked for January-to-month cumulation.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file.
+    flow : {"export", "import"}
+        The flow the file holds (BNS publishes one file per flow).
+    units : str, default "thousand USD"
+        Units of ``value`` as published; see :func:`kztrade.cleaning.unit_scale`.
+    reporter : str, default "KAZ"
+    source : str, default "BNS"
+    kind : {"monthly", "cumulative"}, optional
+        For monthly files: whether values are monthly or January-to-month totals. By
+        default it is detected from the series (and an error raised if it cannot be told);
+        cumulative values are turned into monthly ones.
+
+    Returns
+    -------
+    DataFrame
+        A tidy frame; ``commodity_name`` holds ``item_name`` for HS files.
+
+    Examples
+    --------
+    >>> import io, tempfile, pathlib
+    >>> text = ("date,region,item_code,item_name,value,transformation\n"
+    ...         "2021-12-31,national,MNG,Монголия,54688.98248,level\n")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "exports.csv"
+    ...     _ = path.write_text(text, encoding="utf-8")
+    ...     f = read_bns(path, flow="export")
+    >>> f[["period", "partner", "commodity", "value_usd"]]
+      period partner commodity   value_usd
+    0   2021     MNG     TOTAL  54688982.48
+    """
+    if flow not in ("export", "import"):
+        raise ParseError(f"flow must be 'export' or 'import', got {flow!r}", path=path)
+    raw = _read_csv(path)
+    _require(raw, ("date", "value"), path, "BNS long CSV: " + ",".join(_BNS_COLUMNS))
+    if "transformation" in raw.columns:
+        other = raw["transformation"] != "level"
+        if other.any():
+            first = int(np.flatnonzero(other.to_numpy())[0])
+            raise UnitsError(
+                f"transformation {raw['transformation'].iloc[first]!r} is not 'level': the "
+                "file holds derived figures (growth rates, indices), not values",
+                path=path,
+                row=first + 2,
+                column="transformation",
+            )
+    if "region" in raw.columns:
+        regions = sorted(set(raw["region"]) - {"national"})
+        if regions:
+            raise ParseError(
+                f"regional rows {regions[:5]} found: adding regions to the national figures "
+                "would double count; filter the file to region == 'national'",
+                path=path,
+                column="region",
+            )
+    dates = pd.to_datetime(raw["date"], format="%Y-%m-%d", errors="coerce")
+    if dates.isna().any():
+        first = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise ParseError(
+            f"date {raw['date'].iloc[first]!r} is not YYYY-MM-DD",
+            path=path,
+            row=first + 2,
+            column="date",
+        )
+    if ((dates.dt.month == 12) & (dates.dt.day == 31)).all():
+        freq = "Y"
+    elif (dates.dt.day == 1).all():
+        freq = "M"
+    else:
+        raise ParseError(
+            "dates mix year ends and other days; expected annual periods dated on 31 December "
+            "or monthly periods dated on the 1st",
+            path=path,
+            column="date",
+        )
+    values = scale_to_usd(_numbers(raw, "value", path), units=units)
+    codes = raw["item_code"] if "item_code" in raw.columns else pd.Series(TOTAL, index=raw.index)
+    codes = codes.astype(str).str.strip()
+    is_hs = codes.str.fullmatch(r"(HS\d{2,10}|TOTAL)")
+    if is_hs.all():
+        partner = pd.Series(WORLD, index=raw.index)
+        commodity = pd.Series(normalize_hs(codes, path=path, column="item_code"), index=raw.index)
+    elif codes.str.fullmatch(r"[A-Z]{3}").all():
+        partner, commodity = codes, pd.Series(TOTAL, index=raw.index)
+    else:
+        bad = codes[~(is_hs | codes.str.fullmatch(r"[A-Z]{3}"))].unique()[:5].tolist()
+        raise ParseError(
+            f"item_code must be ISO3 partner codes or HS chapters ('HS01'..'HS99', 'TOTAL'), "
+            f"found {bad}",
+            path=path,
+            column="item_code",
+        )
+    frame = pd.DataFrame(
+        {
+            "period": dates.dt.to_period(freq),
+            "reporter": reporter,
+            "partner": partner,
+            "flow": flow,
+            "commodity": commodity,
+            "value_usd": values,
+            "source": source,
+        }
+    )
+    if is_hs.all() and "item_name" in raw.columns:
+        frame["commodity_name"] = raw["item_name"].str.strip()
+    dup = frame.duplicated(["period", "partner", "commodity"], keep=False)
+    if dup.any():
+        first = int(np.flatnonzero(dup.to_numpy())[0])
+        raise ParseError(
+            f"{int(dup.sum())} rows repeat the same date and item_code (first: "
+            f"{raw['date'].iloc[first]} {codes.iloc[first]}); remove the duplicates",
+            path=path,
+            row=first + 2,
+        )
+    if freq == "M":
+        frame = _to_monthly(frame, kind=kind, path=path)
+    return make_frame(frame, freq=freq)
+
+
+def _to_monthly(frame: pd.DataFrame, *, kind: str | None, path) -> pd.DataFrame:
+    """Detect (or take) cumulation of a monthly frame and return monthly values."""
+    if kind not in (None, "monthly", "cumulative"):
+        raise ParseError(f"kind must be 'monthly', 'cumulative' or None, got {kind!r}", path=path)
+    if kind is None:
+        # Judge on the published total where there is one, else on the sum of the items.
+        total_rows = frame["commodity"] == TOTAL
+        basis = frame.loc[total_rows] if total_rows.any() else frame
+        totals = basis.groupby("period")["value_usd"].sum()
+        kind = detect_cumulative(totals, name=str(path))
+    if kind == "monthly":
+        return frame
+    out = frame.copy()
+    parts = []
+    for _, group in out.groupby(["partner", "commodity"], sort=False):
+        series = group.set_index("period")["value_usd"]
+        monthly = decumulate(series, name=f"{path}")
+        parts.append(group.assign(value_usd=monthly.reindex(group["period"]).to_numpy()))
+    out = pd.concat(parts).sort_index()
+    return out.loc[out["value_usd"].notna()]
+
+
+# --------------------------------------------------------------------------- IMF DOTS
+
+_DOTS_SHEETS = {"Exports, FOB": "export", "Imports, CIF": "import"}
+_ESTIMATE = re.compile(r"^\s*(?P<num>-?[\d.,]+)\s*e\s*$")
+
+
+def read_dots(
+    path: PathType,
+    *,
+    aggregates: str = "world",
+    negative: str = "error",
+    source: str = "IMF-DOTS",
+) -> pd.DataFrame:
+    """Read an IMF Direction of Trade Statistics workbook as published (annual).
+
+    Each workbook has the sheets "Exports, FOB" and "Imports, CIF": title rows, the
+    reporter's IMF name (``"Kazakhstan, Rep. of"``), ``"US Dollars, Millions"``, a header
+    row of years, then one row per partner. Cells are numbers, empty, or text with a
+    trailing ``" e"`` for an IMF estimate (``estimated=True``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.xlsx`` workbook.
+    aggregates : {"world", "drop"}, default "world"
+        Partner rows that are groups of economies (World, regions, the EU, ...): ``"world"``
+        keeps World as partner ``WLD`` and drops the groups; ``"drop"`` drops all of them.
+        Dropped names are listed in ``frame.attrs["dropped_aggregates"]``.
+    negative : {"error", "drop"}, default "error"
+        A few DOTS cells hold negative values (adjustments), which are not trade flows:
+        raise, or leave them out and list them in ``frame.attrs["negative_cells"]``.
+    source : str, default "IMF-DOTS"
+
+    Returns
+    -------
+    DataFrame
+        A tidy frame with ``estimated`` and ``partner_name`` (the IMF name) columns.
+    """
+    if negative not in ("error", "drop"):
+        raise ParseError(f"negative must be 'error' or 'drop', got {negative!r}", path=path)
+    if aggregates not in ("world", "drop"):
+        raise ParseError(f"aggregates must be 'world' or 'drop', got {aggregates!r}", path=path)
+    path = Path(path)
+    if not path.is_file():
+        raise ParseError("no such file", path=path)
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+    except (ValueError, OSError, KeyError) as exc:
+        raise ParseError(f"not a readable Excel workbook ({exc})", path=path) from None
+    missing = [s for s in _DOTS_SHEETS if s not in sheets]
+    if missing:
+        raise ParseError(
+            f"sheet(s) {missing} not found (sheets: {list(sheets)}); expected an IMF DOTS "
+            "workbook with 'Exports, FOB' and 'Imports, CIF'",
+            path=path,
+        )
+    parts, dropped = [], set()
+    reporter_names = set()
+    for sheet, flow in _DOTS_SHEETS.items():
+        part, reporter_name, gone = _read_dots_sheet(sheets[sheet], path=path, sheet=sheet)
+        reporter_names.add(reporter_name)
+        dropped |= gone
+        part["flow"] = flow
+        parts.append(part)
+    if len(reporter_names) != 1:
+        raise ParseError(
+            f"the two sheets name different reporters: {sorted(reporter_names)}", path=path
+        )
+    (reporter_name,) = reporter_names
+    (reporter,) = to_iso3([reporter_name], path=path)
+    long = pd.concat(parts, ignore_index=True)
+    if aggregates == "drop":
+        dropped.add("World")
+        long = long.loc[long["partner_name"] != "World"]
+    names = long["partner_name"].unique().tolist()
+    codes = dict(zip(names, to_iso3(names, path=path), strict=True))
+    long["partner"] = long["partner_name"].map(codes)
+    long["reporter"] = reporter
+    long["commodity"] = TOTAL
+    long["source"] = source
+    long = long.loc[long["partner"] != reporter]
+    below = long["value_usd"] < 0
+    negatives = long.loc[below, ["flow", "partner_name", "period", "value_usd"]]
+    if below.any() and negative != "drop":
+        first = negatives.iloc[0]
+        raise ParseError(
+            f"{int(below.sum())} negative value(s), e.g. {first['flow']} {first['partner_name']!r} "
+            f"{first['period']}: {first['value_usd'] / 1e6:g} million; trade values cannot be "
+            "negative: pass negative='drop' to leave them out (they are then listed)",
+            path=path,
+        )
+    long = long.loc[~below]
+    frame = make_frame(long.reset_index(drop=True), freq="Y")
+    frame.attrs["negative_cells"] = negatives.astype(str).to_dict("records")
+    frame.attrs["dropped_aggregates"] = sorted(dropped)
+    frame.attrs["reporter_name"] = reporter_name
+    return frame
+
+
+def _read_dots_sheet(raw: pd.DataFrame, *, path, sheet: str):
+    """One DOTS sheet → long rows (partner_name, period, value_usd, estimated)."""
+    header_row = None
+    for i in range(min(len(raw), 20)):
+        cells = [str(c).strip() for c in raw.iloc[i].tolist() if pd.notna(c)]
+        if len(cells) >= 1 and all(re.fullmatch(r"\d{4}", c) for c in cells):
+            header_row = i
+            break
+    if header_row is None:
+        raise ParseError(f"sheet {sheet!r}: no header row of years in the first 20 rows", path=path)
+    titles = [
+        str(c).strip()
+        for r in range(header_row)
+        for c in raw.iloc[r].tolist()
+        if pd.notna(c) and str(c).strip()
+    ]
+    unit_titles = [t for t in titles if "dollars" in t.lower()]
+    if not unit_titles:
+        raise UnitsError(
+            f"sheet {sheet!r}: the units line (e.g. 'US Dollars, Millions') is missing", path=path
+        )
+    factor = unit_scale(unit_titles[0])
+    reporter_candidates = [
+        t
+        for t in titles
+        if t not in unit_titles and not t.lower().startswith(("exports", "imports"))
+    ]
+    if not reporter_candidates:
+        raise ParseError(
+            f"sheet {sheet!r}: the reporter's name is missing from the title rows", path=path
+        )
+    reporter_name = reporter_candidates[0]
+    year_cols = {
+        col: int(str(raw.iat[header_row, col]).strip())
+        for col in range(raw.shape[1])
+        if pd.notna(raw.iat[header_row, col])
+    }
+    name_col = min(year_cols) - 1
+    rows, dropped, seen, seen_rows = [], set(), {}, {}
+    for r in range(header_row + 1, len(raw)):
+        name = raw.iat[r, name_col]
+        if pd.isna(name) or not str(name).strip():
+            continue
+        name = str(name).strip()
+        if name != "World" and is_aggregate_name(name):
+            dropped.add(name)
+            continue
+        values = {}
+        for col, year in year_cols.items():
+            cell = raw.iat[r, col]
+            if pd.isna(cell) or (isinstance(cell, str) and not cell.strip()):
+                continue
+            estimated = False
+            if isinstance(cell, str):
+                m = _ESTIMATE.match(cell)
+                if m:
+                    cell, estimated = m["num"], True
+                try:
+                    # DOTS writes '1,247.27 e': a decimal point and thousands commas.
+                    cell = parse_number(cell, decimal=".")
+                except ParseError:
+                    raise ParseError(
+                        f"sheet {sheet!r}: cell {cell!r} for {name!r} {year} is neither a number "
+                        "nor a number with ' e' (IMF estimate)",
+                        path=path,
+                        row=r + 1,
+                    ) from None
+            values[year] = (float(cell) * factor, estimated)
+        if name in seen:
+            # Some DOTS workbooks repeat a partner row (e.g. above 'World'): identical
+            # repeats are dropped; differing ones cannot be resolved without a guess.
+            if seen[name] != values:
+                raise ParseError(
+                    f"sheet {sheet!r}: partner {name!r} appears twice with different values "
+                    f"(rows {seen_rows[name] + 1} and {r + 1}); keep one of them",
+                    path=path,
+                    row=r + 1,
+                )
+            continue
+        seen[name], seen_rows[name] = values, r
+        for year, (value, estimated) in values.items():
+            rows.append((name, str(year), value, estimated))
+    part = pd.DataFrame(rows, columns=["partner_name", "period", "value_usd", "estimated"])
+    return part, reporter_name, dropped
+
+
+# --------------------------------------------------------------------------- UN Comtrade
+
+_COMTRADE_FLOWS = {"X": "export", "M": "import"}
+# Re-exports and re-imports (RX, RM), domestic exports (DX) and foreign imports (FM) are
+# parts of X and M in Comtrade: adding them would double count, so they are left out.
+_COMTRADE_SUBFLOWS = {"RX", "RM", "DX", "FM"}
+_COMTRADE_REQUIRED = (
+    "freqCode",
+    "period",
+    "reporterISO",
+    "partnerISO",
+    "flowCode",
+    "cmdCode",
+    "primaryValue",
+)
+
+
+def read_comtrade(
+    path: PathType,
+    *,
+    source: str = "COMTRADE",
+    level: int | str | None = None,
+) -> pd.DataFrame:
+    """Read a UN Comtrade CSV as downloaded (Comtrade Plus column names).
+
+    Guards against the double counting that Comtrade downloads invite, without trusting
+    ``isAggregate``:
+
+    - flows X and M are kept; RX, RM, DX and FM are parts of them and are left out;
+    - only ``partner2`` = World (code 0 / ``W00``), customs procedure ``C00`` (all) and mode of
+      transport 0 (all) are kept; breakdowns by them would add the same trade twice;
+    - partner World becomes ``WLD`` (kept, marked as an aggregate);
+    - commodity codes of several levels (TOTAL, chapters, headings) are all kept; pass
+      ``level`` to keep one, or use :func:`kztrade.cleaning.drop_aggregates`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file.
+    source : str, default "COMTRADE"
+    level : {2, 4, 6, "TOTAL"}, optional
+        Keep only commodity codes of this many digits (or only TOTAL).
+
+    Returns
+    -------
+    DataFrame
+        A tidy frame, annual or monthly after ``freqCode``; ``net_weight_kg`` where the file
+        has ``netWgt``.
+    """
+    raw = _read_csv(path)
+    _require(raw, _COMTRADE_REQUIRED, path, "a UN Comtrade CSV (columns as downloaded)")
+    lines = pd.Series(np.arange(len(raw)) + 2, index=raw.index)
+    freqs = set(raw["freqCode"].str.strip())
+    if len(freqs) != 1 or not freqs <= {"A", "M"}:
+        raise ParseError(
+            f"freqCode must be all 'A' (annual) or all 'M' (monthly), found {sorted(freqs)}; "
+            "split the file by frequency",
+            path=path,
+            column="freqCode",
+        )
+    freq = "Y" if freqs == {"A"} else "M"
+    flows = raw["flowCode"].str.strip()
+    unknown = sorted(set(flows) - set(_COMTRADE_FLOWS) - _COMTRADE_SUBFLOWS)
+    if unknown:
+        raise ParseError(
+            f"unknown flowCode(s) {unknown}; kztrade reads X, M (and leaves out RX, RM, DX, FM)",
+            path=path,
+            column="flowCode",
+        )
+    keep = flows.isin(list(_COMTRADE_FLOWS))
+    if "partner2Code" in raw.columns or "partner2ISO" in raw.columns:
+        p2 = raw["partner2Code"] if "partner2Code" in raw.columns else raw["partner2ISO"]
+        keep &= p2.str.strip().isin(["0", "W00", ""])
+    if "customsCode" in raw.columns:
+        keep &= raw["customsCode"].str.strip().isin(["C00", ""])
+    if "motCode" in raw.columns:
+        keep &= raw["motCode"].str.strip().isin(["0", ""])
+    data = raw.loc[keep]
+    if data.empty and not raw.empty:
+        raise ParseError(
+            "no rows are totals over partner2, customs procedure and mode of transport "
+            "(partner2Code 0, customsCode C00, motCode 0): the file holds breakdowns only, "
+            "which cannot be summed safely; download it with those set to totals",
+            path=path,
+        )
+    values = _numbers(data.reset_index(drop=True), "primaryValue", path)
+    # Map line numbers of bad values back to the file (after filtering).
+    periods = data["period"].str.strip()
+    pattern = r"\d{4}" if freq == "Y" else r"\d{6}"
+    bad = ~periods.str.fullmatch(pattern)
+    if bad.any():
+        first = bad.to_numpy().nonzero()[0][0]
+        raise ParseError(
+            f"period {periods.iloc[first]!r} is not {'YYYY' if freq == 'Y' else 'YYYYMM'}",
+            path=path,
+            row=int(lines.loc[data.index[first]]),
+            column="period",
+        )
+    if freq == "M":
+        periods = periods.str[:4] + "-" + periods.str[4:]
+    partner = data["partnerISO"].str.strip().replace({"W00": WORLD})
+    commodity = normalize_hs(data["cmdCode"].str.strip(), path=path, column="cmdCode")
+    frame = pd.DataFrame(
+        {
+            "period": periods.to_numpy(),
+            "reporter": data["reporterISO"].str.strip().to_numpy(),
+            "partner": partner.to_numpy(),
+            "flow": flows.loc[data.index].map(_COMTRADE_FLOWS).to_numpy(),
+            "commodity": commodity,
+            "value_usd": values.to_numpy(),
+            "source": source,
+        }
+    )
+    if "netWgt" in data.columns:
+        frame["net_weight_kg"] = pd.to_numeric(
+            data["netWgt"].str.strip(), errors="coerce"
+        ).to_numpy()
+    if level is not None:
+        if level == TOTAL:
+            frame = frame.loc[frame["commodity"] == TOTAL]
+        elif level in (2, 4, 6):
+            frame = frame.loc[frame["commodity"].str.len() == level]
+        else:
+            raise ParseError(f"level must be 2, 4, 6 or 'TOTAL', got {level!r}", path=path)
+    dup = frame.duplicated(["period", "reporter", "partner", "flow", "commodity"], keep=False)
+    if dup.any():
+        first = int(np.flatnonzero(dup.to_numpy())[0])
+        raise ParseError(
+            f"{int(dup.sum())} rows repeat the same period, reporter, partner, flow and "
+            "commodity after keeping totals only (a breakdown column kztrade does not know?); "
+            "remove the duplicates",
+            path=path,
+            row=int(lines.loc[data.index[first]]),
+        )
+    try:
+        return make_frame(frame.reset_index(drop=True), freq=freq)
+    except SchemaError as exc:
+        raise ParseError(str(exc), path=path) from None
+
+
+# --------------------------------------------------------------------------- generic wide
+
+_WIDE_EXAMPLES = {"reporter": "KAZ", "partner": "MNG", "flow": "export", "commodity": "TOTAL"}
+_YEAR_COLUMN = re.compile(r"^\s*(\d{4})\s*$")
+_MONTH_COLUMN = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})\s*$")
+
+
+def read_wide(
+    path: PathType,
+    *,
+    units: str,
+    source: str,
+    reporter: str | None = None,
+    partner: str | None = None,
+    flow: str | None = None,
+    commodity: str | None = None,
+    sheet: str | int = 0,
+    decimal: str | None = None,
+) -> pd.DataFrame:
+    """Read a table with periods across (``2019, 2020, ...`` or ``2021-01, 2021-02, ...``).
+
+    The other columns must be named ``reporter``, ``partner``, ``flow`` or ``commodity``
+    (with country names or codes, ``export``/``import``, HS codes); whichever of them the
+    table does not have is given as a keyword argument. Empty cells are unknown values and
+    are left out (listed in ``frame.attrs["empty_cells"]``), never read as zero.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv`` or ``.xlsx`` file.
+    units : str
+        Units of the values, stated by the caller (``"thousand USD"``, ``"million USD"``...):
+        never inferred.
+    source : str
+        Name of the source, e.g. ``"NSO-MN"``.
+    reporter, partner, flow, commodity : str, optional
+        Values for columns the table does not have.
+    sheet : str or int, default 0
+        Sheet of an Excel workbook.
+    decimal : {",", "."}, optional
+        Decimal mark of numbers written as text.
+
+    Returns
+    -------
+    DataFrame
+        A tidy frame.
+    """
+    path = Path(path)
+    if path.suffix.lower() in {".xlsx", ".xls"}:
+        if not path.is_file():
+            raise ParseError("no such file", path=path)
+        raw = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
+    else:
+        raw = _read_csv(path)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    years = {c: f"{m[1]}" for c in raw.columns if (m := _YEAR_COLUMN.match(c))}
+    months = {c: f"{m[1]}-{int(m[2]):02d}" for c in raw.columns if (m := _MONTH_COLUMN.match(c))}
+    if years and months:
+        raise ParseError("columns mix years and months; split the table by frequency", path=path)
+    periods = years or months
+    if not periods:
+        raise ParseError(
+            f"no period columns (e.g. '2021' or '2021-04') among {list(raw.columns)}", path=path
+        )
+    freq = "Y" if years else "M"
+    given = {"reporter": reporter, "partner": partner, "flow": flow, "commodity": commodity}
+    ids = [c for c in raw.columns if c not in periods]
+    unknown = [c for c in ids if c not in given]
+    if unknown:
+        raise ParseError(
+            f"column(s) {unknown} are neither periods nor one of {list(given)}; "
+            "rename or drop them",
+            path=path,
+        )
+    for name, value in given.items():
+        if name in ids and value is not None:
+            raise ParseError(f"{name} is both a column and an argument; give it once", path=path)
+        if name not in ids and value is None:
+            raise ParseError(
+                f"the table has no {name!r} column: pass {name}=... "
+                f"(e.g. {name}={_WIDE_EXAMPLES[name]!r})",
+                path=path,
+            )
+    factor = unit_scale(units)
+    records, empty = [], []
+    for i, row in raw.iterrows():
+        line = int(i) + 2
+        base = {name: (row[name] if name in ids else value) for name, value in given.items()}
+        for column, period in periods.items():
+            cell = str(row[column]).strip()
+            if cell == "" or cell.lower() in {"..", "-", "…", "n/a"}:
+                empty.append((line, column))
+                continue
+            try:
+                number = parse_number(cell, decimal=decimal)
+            except ParseError as exc:
+                raise ParseError(str(exc), path=path, row=line, column=column) from None
+            records.append({**base, "period": period, "value_usd": number * factor})
+    frame = pd.DataFrame(records)
+    if frame.empty:
+        raise ParseError("the table has no values", path=path)
+    for name in ("reporter", "partner"):
+        texts = frame[name].astype(str).str.strip()
+        mapped = dict(zip(texts.unique(), to_iso3(texts.unique(), path=path), strict=True))
+        frame[name] = texts.map(mapped)
+    flows = frame["flow"].astype(str).str.strip().str.lower()
+    flows = flows.replace({"exports": "export", "imports": "import", "x": "export", "m": "import"})
+    bad = sorted(set(flows) - {"export", "import"})
+    if bad:
+        raise ParseError(
+            f"flow must be 'export' or 'import', found {bad}", path=path, column="flow"
+        )
+    frame["flow"] = flows
+    frame["commodity"] = normalize_hs(frame["commodity"], path=path)
+    frame["source"] = source
+    frame = make_frame(frame, freq=freq)
+    frame.attrs["empty_cells"] = empty
+    return frame
