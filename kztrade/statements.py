@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from kztrade import growth as _growth
+from kztrade.cleaning import parse_figure
 from kztrade.errors import ParameterError
 from kztrade.schema import TOTAL, frequency, validate
 
@@ -378,38 +379,20 @@ def _decimal_mark(text: str) -> str | None:
 def _read_number(raw: str, decimal: str | None) -> tuple[Decimal, int, str]:
     """Read digits as written in a statement: value, decimals as written, and a note.
 
-    ``decimal`` is the text's decimal mark as told by :func:`_decimal_mark`; it decides
-    only numbers that are ambiguous on their own ("1,234"), and the note then says so.
+    The digits are read by :func:`kztrade.cleaning.parse_figure`. A lone separator before
+    exactly three digits ("2,125") is ambiguous on its own: it is read with the text's
+    decimal mark as told by :func:`_decimal_mark`, and the note says so.
     """
-    s = re.sub(r"[\s\u00a0\u202f]", "", raw)
+    digits = re.sub(r"[\s\u00a0\u202f]", "", raw)
     note = ""
-    commas, points = s.count(","), s.count(".")
-    if commas and points:
-        dec = "," if s.rfind(",") > s.rfind(".") else "."
-    elif commas + points == 0:
-        dec = None
-    else:
-        sep = "," if commas else "."
-        parts = s.split(sep)
-        if len(parts) > 2 or len(parts[1]) != 3 or parts[0] == "0":
-            dec = None if len(parts) > 2 else sep
-        else:
-            if sep == ",":
-                dec = "," if decimal == "," else None
-            else:
-                dec = None if decimal == "," else "."
-            reading = "a decimal mark" if dec else "a thousands separator"
-            note = f"{raw!r}: {sep!r} read as {reading}, as elsewhere in the text"
-    if dec is None:
-        groups = re.split(r"[.,]", s)
-        frac = ""
-    else:
-        whole, frac = s.rsplit(dec, 1)
-        groups = re.split(r"[.,]", whole)
-    if any(len(g) != 3 for g in groups[1:]) or not groups[0]:
-        raise ValueError(f"misplaced separators in {raw!r}")
-    value = Decimal("".join(groups) + ("." + frac if frac else ""))
-    return value, len(frac), note
+    mark = None
+    lone = re.fullmatch(r"[1-9]\d*([.,])\d{3}", digits)
+    if lone:
+        mark = "," if decimal == "," else "."
+        reading = "a decimal mark" if mark == lone.group(1) else "a thousands separator"
+        note = f"{raw!r}: {lone.group(1)!r} read as {reading}, as elsewhere in the text"
+    figure = parse_figure(digits, decimal=mark)
+    return Decimal(repr(figure.value)), figure.decimals, note
 
 
 # --------------------------------------------------------------------------- countries
@@ -568,11 +551,7 @@ def _amount_events(text: str, decimal: str | None) -> list[_Event]:
         try:
             number, decimals, note = _read_number(m["num"], decimal)
         except ValueError as exc:
-            events.append(
-                _Event(
-                    "problem", m.start(), m.end(), dict(problem=f"cannot read the number: {exc}")
-                )
-            )
+            events.append(_Event("problem", m.start(), m.end(), dict(problem=str(exc))))
             continue
         if other:
             data["problem"] = (
@@ -2413,13 +2392,16 @@ def plot_claims(checked: pd.DataFrame, *, ax=None, title: str | None = None, **k
     )
     default = f"Stated vs recorded trade values, {pair}: {spans}"
     ax.set_title(title if title is not None else default)
-    statements = ", ".join(
-        f"{row.statement} ({row.source or 'unknown'}{', ' + row.date if row.date else ''})"
+    said = ", ".join(
+        ", ".join(x for x in (row.source or row.statement, row.date) if x)
         for row in values.drop_duplicates("statement").itertuples()
     )
     sources = ", ".join(dict.fromkeys(values["data_source"].astype(str)))
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_title(None)
     ax.annotate(
-        f"Statement: {statements}. Data: {sources}. No bar: not checkable.",
+        f"Stated: {said}. Recorded: {sources}. No bar: not checkable.",
         xy=(0, -0.14),
         xycoords="axes fraction",
         va="top",

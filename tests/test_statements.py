@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -950,7 +952,7 @@ def test_plot_claims(annual):
         heights = sorted(round(p.get_height(), 3) for p in ax.patches if p.get_height() > 0)
         assert 57.13 in heights and 60.9 in heights and 0.466 in heights
         texts = [t.get_text() for t in ax.texts]
-        assert any("Data: BNS, COMTRADE" in t for t in texts)
+        assert "Stated: MFA-KZ. Recorded: BNS, COMTRADE. No bar: not checkable." in texts
     finally:
         plt.close(fig)
     with pytest.raises(ParameterError, match="plot_claims: the checks hold no stated values"):
@@ -1003,3 +1005,88 @@ def test_check_parameters_refuses(statement, kwargs, message):
 def test_empty_sources_are_refused_by_the_check(annual):
     with pytest.raises(ParameterError, match=r"sources is empty; name sources such as \['BNS'\]"):
         check_statements(parse_statements(MAY_2022_EN), annual, sources=[])
+
+
+def test_misplaced_separators_are_reported():
+    assert problems_of("In 2023 exports were 1,23,456 USD.", partner="MNG") == [
+        ("1,23,456 USD", "cannot read '1,23,456' as a number: misplaced separators")
+    ]
+
+
+# --------------------------------------------------------------------------- bundled data
+
+
+def test_bundled_statement_against_bundled_data():
+    from kztrade import datasets
+
+    claims = datasets.load_statements()
+    annual = datasets.load_partner_annual()
+    checked = check_statements(claims, [annual, datasets.load_total_monthly()])
+    value = only(checked, "turnover 2021", "value", "BNS")
+    assert value["verdict"] == "inconsistent"
+    assert value["recorded"] == pytest.approx(57.13e6, abs=0.01e6)
+    growth = only(checked, "turnover 2021", "growth", "BNS")
+    assert growth["recorded"] == pytest.approx(0.949, abs=0.0005)
+    summary = summarize_checks(checked)
+    assert (
+        "BNS gives 57.13 M USD (+94.9% on 29.31 M USD in 2020), not 60.9 M USD (+48.1%)"
+    ) in summary
+    assert "not checkable against IMF-DOTS: no 2021 figure for KAZ–MNG" in summary
+    span = checked[(checked["year"] == 2022) & (checked["data_source"] != "statement")]
+    assert set(span["verdict"]) == {"not checkable"}
+    assert span["reason"].str.endswith("a Jan–Apr 2022 figure needs monthly data").all()
+    internal = checked[checked["data_source"] == "statement"]
+    assert internal["check"].tolist() == ["sum", "base sum"]
+    assert set(internal["verdict"]) == {"consistent"}
+    # The published claims, read back from their own words, say the same.
+    for row in claims.itertuples():
+        read = parse_statements(f"In {row.year} {row.measure} was {row.text}.", partner="MNG")
+        assert read.loc[0, "value_usd"] == row.value_usd
+        assert read.loc[0, "growth"] == pytest.approx(row.growth)
+
+
+# --------------------------------------------------------------------------- notebook
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "statement_check.ipynb"
+
+
+def test_notebook_is_committed_clean_and_declares_its_parameters():
+    import papermill
+
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    assert code[0]["metadata"]["tags"] == ["parameters"]
+    assert "check_parameters(" in "".join(code[1]["source"])
+    assert not any("def " in "".join(c["source"]) for c in code)
+    declared = papermill.inspect_notebook(str(NOTEBOOK))
+    assert list(declared) == [
+        "statement",
+        "statement_source",
+        "statement_date",
+        "reporter",
+        "partner",
+        "sources",
+        "tolerance",
+    ]
+    assert all(p["help"] for p in declared.values())
+
+
+def test_notebook_runs_on_the_bundled_data(tmp_path, monkeypatch):
+    import papermill
+
+    # The suite's Agg backend would reach the kernel and keep the chart out of the notebook.
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    out = tmp_path / "statement_check.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK), str(out), kernel_name="python3", cwd=str(tmp_path), progress_bar=False
+    )
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    markdown = "".join(
+        "".join(o["data"]["text/markdown"]) for o in outputs if "text/markdown" in o.get("data", {})
+    )
+    assert "BNS gives 57.13 M USD (+94.9% on 29.31 M USD in 2020), not 60.9 M USD" in markdown
+    assert "within the statement, consistent" in markdown
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 1
