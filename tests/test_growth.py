@@ -848,3 +848,50 @@ def test_plot_trade_needs_one_series_or_a_style(kaz_mng):
         plt.close(fig)
     with pytest.raises(ParameterError, match="`measures` must be some of"):
         plot_trade(kaz_mng, measures=("surplus",))
+
+
+# --------------------------------------------------------------------------- bundled data
+
+
+@pytest.fixture(scope="module")
+def partner_annual():
+    from kztrade import datasets
+
+    return datasets.load_partner_annual()
+
+
+def test_real_kaz_mng_turnover_2021_from_bns(partner_annual):
+    bns = partner_annual[(partner_annual["partner"] == "MNG") & (partner_annual["source"] == "BNS")]
+    t = turnover(bns).set_index("period")
+    y2021 = t.loc[pd.Period("2021", "Y")]
+    # BNS final data: exports 54.689 M + imports 2.441 M = 57.13 M USD
+    assert y2021["export"] / M == pytest.approx(54.689, abs=5e-4)
+    assert y2021["import"] / M == pytest.approx(2.441, abs=5e-4)
+    assert y2021["turnover"] / M == pytest.approx(57.13, abs=5e-3)
+    g = yoy(with_turnover(bns))
+    row = g[(g["flow"] == "turnover") & (g["period"] == pd.Period("2021", "Y"))].iloc[0]
+    # +94.9 % on 29.31 M USD in 2020
+    assert row["base_usd"] / M == pytest.approx(29.31, abs=5e-3)
+    assert round(row["growth"], 3) == 0.949
+    assert not row["low_base"] and row["note"] == ""
+
+
+def test_real_sources_overlap_and_are_refused_when_summed(partner_annual):
+    kaz_mng = partner_annual[partner_annual["partner"] == "MNG"]
+    with pytest.raises(DoubleCountingError, match="rows of several sources"):
+        yoy(kaz_mng, by=("reporter", "partner", "flow"))
+
+
+def test_real_kazakhstan_total_january_april_2022():
+    from kztrade import datasets
+
+    total = datasets.load_total_monthly()
+    r = ytd(with_turnover(total), through="2022-04").set_index("flow")
+    # BNS monthly totals, January-April (thousand USD in the published files):
+    # exports 2022 26,545,013 vs 2021 16,550,736; imports 13,696,178 vs 11,675,563
+    assert r.loc["export", "value_usd"] / 1e9 == pytest.approx(26.545, abs=5e-4)
+    assert r.loc["export", "growth"] == pytest.approx(0.6039, abs=5e-5)
+    assert r.loc["import", "growth"] == pytest.approx(0.1731, abs=5e-5)
+    assert r.loc["turnover", "value_usd"] / 1e9 == pytest.approx(40.24, abs=5e-3)
+    assert r.loc["turnover", "growth"] == pytest.approx(0.4257, abs=5e-5)
+    assert (r["months"] == "Jan–Apr").all() and not r["low_base"].any()

@@ -202,3 +202,44 @@ def test_plot_mirror_one_direction_and_errors(kaz, mng):
         plot_mirror(mirror(kaz, mng), flow="turnover")
     with pytest.raises(ParameterError, match="`units` must be one of"):
         plot_mirror(mirror(kaz, mng), units="lakhs")
+
+
+# --------------------------------------------------------------------------- bundled data
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    from kztrade import datasets
+
+    return datasets.load_partner_annual(), datasets.load_mirror_annual()
+
+
+def test_real_mirror_kaz_mng_2019_imf_dots(bundled):
+    partner_annual, mirror_annual = bundled
+    kaz = partner_annual[
+        (partner_annual["source"] == "IMF-DOTS") & (partner_annual["partner"] == "MNG")
+    ]
+    mng = mirror_annual[
+        (mirror_annual["source"] == "IMF-DOTS") & (mirror_annual["reporter"] == "MNG")
+    ]
+    m = mirror(kaz, mng).set_index(["flow", "period"])
+    exports = m.loc[("export", pd.Period("2019", "Y"))]
+    # Kazakhstan reports 58.25 M USD of exports to Mongolia; Mongolia 29.11 M of imports (CIF)
+    assert exports["reporter_usd"] / M == pytest.approx(58.246573, abs=1e-6)
+    assert exports["partner_usd"] / M == pytest.approx(29.108839, abs=1e-6)
+    assert exports["discrepancy_usd"] / M == pytest.approx(29.137734, abs=1e-6)
+    imports = m.loc[("import", pd.Period("2019", "Y"))]
+    assert imports["partner_usd"] / M == pytest.approx(6.234626, abs=1e-6)
+    assert imports["direction"] == "MNG→KAZ"
+
+
+def test_real_mirror_bns_against_mongolia_nso(bundled):
+    partner_annual, mirror_annual = bundled
+    kaz = partner_annual[(partner_annual["source"] == "BNS") & (partner_annual["partner"] == "MNG")]
+    mng = mirror_annual[(mirror_annual["source"] == "NSO-MN")]
+    m = mirror(kaz[kaz["flow"] == "import"], mng)
+    row = m[m["period"] == pd.Period("2021", "Y")].iloc[0]
+    # Kazakhstan's imports from Mongolia (BNS, CIF) vs Mongolia's exports to Kazakhstan (NSO)
+    assert row["reporter_usd"] / M == pytest.approx(2.441476, abs=1e-6)
+    assert row["partner_usd"] / M == pytest.approx(2.1741, abs=1e-6)
+    assert row["reporter_source"] == "BNS" and row["partner_source"] == "NSO-MN"
