@@ -471,6 +471,9 @@ _COUNTRY_OVERRIDES: dict[str, str] = {
     "yemen, people's dem. rep. of": "YMD",
     "kosovo, rep. of": "XKX",
     "kosovo": "XKX",
+    "total": WORLD,
+    "world total": WORLD,
+    "all countries": WORLD,
     "мир": WORLD,
     "всего": WORLD,
 }
@@ -662,11 +665,18 @@ def normalize_hs(codes: Iterable, *, path=None, column: str = "commodity") -> li
 
 
 def is_aggregate(frame: pd.DataFrame) -> pd.Series:
-    """Mark rows that are aggregates of other rows of the same frame.
+    """Mark rows that would be counted twice if added to other rows of the same frame.
 
-    A row is an aggregate when its partner is ``WLD``, its commodity is ``TOTAL``, or its
-    HS code is the parent of another code present for the same period, reporter, partner,
-    flow and source (``"01"`` when ``"0101"`` is there too).
+    A row is an aggregate when its parts are in the frame too:
+
+    - partner ``WLD`` when other partners are there for the same period, reporter, flow,
+      commodity and source;
+    - commodity ``TOTAL`` when HS codes are there for the same period, reporter, partner,
+      flow and source;
+    - an HS code when one of its sub-codes is there (``"01"`` when ``"0101"`` is).
+
+    A ``WLD`` or ``TOTAL`` row without parts beside it (a month published as a total only)
+    is not flagged: it double counts nothing.
 
     Returns
     -------
@@ -682,31 +692,42 @@ def is_aggregate(frame: pd.DataFrame) -> pd.Series:
     >>> is_aggregate(f).tolist()
     [True, True, False, False]
     """
-    flags = (frame["partner"] == WORLD) | (frame["commodity"] == TOTAL)
-    codes = frame["commodity"].astype(str)
-    lengths = codes.str.len()
-    hs = ~flags & codes.str.fullmatch(r"\d+")
-    if hs.any() and lengths[hs].nunique() > 1:
-        group = ["period", "reporter", "partner", "flow", "source"]
-        sub = frame.loc[hs, group].copy()
-        sub["code"] = codes[hs]
-        present = set(map(tuple, sub[group + ["code"]].astype(str).to_numpy()))
-        parents = set()
-        for *g, code in present:
-            for n in range(2, len(code), 2):
-                parents.add((*g, code[:n]))
-        keys = map(tuple, sub[group + ["code"]].astype(str).to_numpy())
-        nested = pd.Series([k in parents for k in keys], index=sub.index)
-        flags = flags.copy()
-        flags.loc[nested.index] = nested | flags.loc[nested.index]
-    return flags.astype(bool)
+    flags = np.zeros(len(frame), dtype=bool)
+    period = frame["period"].astype(str).to_numpy()
+    reporter = frame["reporter"].astype(str).to_numpy()
+    partner = frame["partner"].astype(str).to_numpy()
+    flow = frame["flow"].astype(str).to_numpy()
+    commodity = frame["commodity"].astype(str).to_numpy()
+    source = frame["source"].astype(str).to_numpy()
+    # Partners: WLD is an aggregate where a country is present in its group.
+    with_countries = {
+        (p, r, f, c, s)
+        for p, r, pa, f, c, s in zip(
+            period, reporter, partner, flow, commodity, source, strict=True
+        )
+        if pa != WORLD
+    }
+    # Commodities: a code is an aggregate where a longer code it contains is present.
+    parents = set()
+    for p, r, pa, f, c, s in zip(period, reporter, partner, flow, commodity, source, strict=True):
+        if c != TOTAL:
+            parents.add((p, r, pa, f, s, TOTAL))
+            for n in range(2, len(c), 2):
+                parents.add((p, r, pa, f, s, c[:n]))
+    for i, (p, r, pa, f, c, s) in enumerate(
+        zip(period, reporter, partner, flow, commodity, source, strict=True)
+    ):
+        flags[i] = (pa == WORLD and (p, r, f, c, s) in with_countries) or (
+            (p, r, pa, f, s, c) in parents
+        )
+    return pd.Series(flags, index=frame.index)
 
 
 def drop_aggregates(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a new frame without aggregate rows (see :func:`is_aggregate`).
 
-    Periods that had only an aggregate row (e.g. a month published as a total only) are
-    then absent: a gap that :func:`find_gaps` shows, never a zero.
+    What remains can be summed without counting anything twice. A total published without
+    its parts (e.g. a month with a TOTAL row only) is kept, since it double counts nothing.
 
     Examples
     --------
@@ -716,6 +737,8 @@ def drop_aggregates(frame: pd.DataFrame) -> pd.DataFrame:
     ...                 "value_usd": [5.0, 3.0], "source": "X"}, freq="Y")
     >>> drop_aggregates(f)["partner"].tolist()
     ['MNG']
+    >>> drop_aggregates(f.iloc[:1])["partner"].tolist()  # a world total on its own stays
+    ['WLD']
     """
     return frame.loc[~is_aggregate(frame)].reset_index(drop=True)
 

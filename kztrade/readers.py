@@ -538,7 +538,7 @@ def read_comtrade(
             "source": source,
         }
     )
-    if "netWgt" in data.columns:
+    if "netWgt" in data.columns and data["netWgt"].str.strip().ne("").any():
         frame["net_weight_kg"] = pd.to_numeric(
             data["netWgt"].str.strip(), errors="coerce"
         ).to_numpy()
@@ -583,8 +583,9 @@ def read_wide(
     commodity: str | None = None,
     sheet: str | int = 0,
     decimal: str | None = None,
+    country_names: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Read a table with periods across (``2019, 2020, ...`` or ``2021-01, 2021-02, ...``).
+    r"""Read a table with periods across (``2019, 2020, ...`` or ``2021-01, 2021-02, ...``).
 
     The other columns must be named ``reporter``, ``partner``, ``flow`` or ``commodity``
     (with country names or codes, ``export``/``import``, HS codes); whichever of them the
@@ -606,11 +607,26 @@ def read_wide(
         Sheet of an Excel workbook.
     decimal : {",", "."}, optional
         Decimal mark of numbers written as text.
+    country_names : dict, optional
+        Country names the table uses that kztrade does not know, mapped to ISO3 codes.
 
     Returns
     -------
     DataFrame
         A tidy frame.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "mongolia.csv"
+    ...     _ = path.write_text("partner,2019,2020\nKazakhstan,\"6,234.6\",1391.2\n")
+    ...     f = read_wide(path, units="thousand USD", source="NSO-MN", reporter="MNG",
+    ...                   flow="export", commodity="TOTAL")
+    >>> f[["period", "reporter", "partner", "value_usd"]]
+      period reporter partner  value_usd
+    0   2019      MNG     KAZ  6234600.0
+    1   2020      MNG     KAZ  1391200.0
     """
     path = Path(path)
     if path.suffix.lower() in {".xlsx", ".xls"}:
@@ -668,7 +684,8 @@ def read_wide(
         raise ParseError("the table has no values", path=path)
     for name in ("reporter", "partner"):
         texts = frame[name].astype(str).str.strip()
-        mapped = dict(zip(texts.unique(), to_iso3(texts.unique(), path=path), strict=True))
+        codes = to_iso3(texts.unique(), extra_names=country_names, path=path)
+        mapped = dict(zip(texts.unique(), codes, strict=True))
         frame[name] = texts.map(mapped)
     flows = frame["flow"].astype(str).str.strip().str.lower()
     flows = flows.replace({"exports": "export", "imports": "import", "x": "export", "m": "import"})

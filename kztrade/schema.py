@@ -150,7 +150,13 @@ def make_frame(data, *, freq: str) -> pd.DataFrame:
     frame["period"] = pd.Series(period, index=frame.index).astype(f"period[{freq}]")
     for col in ("reporter", "partner", "commodity", "source"):
         frame[col] = frame[col].astype(object).map(lambda v: v if pd.isna(v) else str(v))
-    frame["flow"] = frame["flow"].astype(FLOW_DTYPE)
+    flows = frame["flow"].astype(object)
+    bad = ~flows.isin(FLOWS)
+    if bad.any():
+        raise SchemaError(
+            f"column 'flow' must be 'export' or 'import': {_bad_rows(bad, frame, 'flow')}"
+        )
+    frame["flow"] = flows.astype(FLOW_DTYPE)
     frame["value_usd"] = pd.to_numeric(frame["value_usd"], errors="raise").astype("float64")
     if "estimated" in frame.columns:
         frame["estimated"] = frame["estimated"].fillna(False).astype(bool)
