@@ -85,20 +85,24 @@ def run_kztrade(task):
         )
     rows.append({**base, **chosen})
     table = res.backtest.set_index("candidate")
-    for key in res.forecasts.columns:
-        f = res.forecasts[key].to_numpy()
-        rows.append(
-            {
-                **base,
-                "model": key,
-                "spec": table.loc[key, "model"],
-                "mase": mase(test, f, train, m),
-                "smape": smape(test, f),
-                "backtest_mase": table.loc[key, "mase"],
-                "backtest_smape": table.loc[key, "smape"],
-                **{f"backtest_coverage_{lv}": table.loc[key, f"coverage_{lv}"] for lv in LEVELS},
-            }
-        )
+    for key, frame in res.candidates.items():
+        f = frame["mean"].to_numpy()
+        row = {
+            **base,
+            "model": key,
+            "spec": table.loc[key, "model"],
+            "mase": mase(test, f, train, m),
+            "smape": smape(test, f),
+        }
+        for level in LEVELS:
+            row[f"coverage_{level}"] = coverage(
+                test, frame[f"lower_{level}"].to_numpy(), frame[f"upper_{level}"].to_numpy()
+            )
+        # the backtest table as auto_forecast saw it, so that selection rules can be
+        # compared afterwards on exactly the same candidate forecasts (see --rescore)
+        for column in ("mase", "smape", *[f"coverage_{lv}" for lv in LEVELS], "origins"):
+            row[f"backtest_{column}"] = table.loc[key, column]
+        rows.append(row)
     return rows
 
 
@@ -149,15 +153,33 @@ def run_statsforecast(task):
     return rows
 
 
-def run_one(task, with_statsforecast=True):
-    rows = run_kztrade(task)
-    if with_statsforecast:
-        rows += run_statsforecast(task)
-    return rows
+RUNNERS = {"kztrade": run_kztrade, "statsforecast": run_statsforecast}
 
 
-def run_one_kztrade_only(task):
-    return run_one(task, with_statsforecast=False)
+def rescore(frame: pd.DataFrame) -> pd.DataFrame:
+    """Replace the auto_forecast rows by the current selection rule applied to the records.
+
+    The candidates' forecasts do not depend on the rule, so this equals a rerun with the
+    current kztrade.forecast; the timing column is kept from the recorded run.
+    """
+    from kztrade.forecast import _choose
+
+    cand = frame[frame["backtest_mase"].notna() | frame["backtest_origins"].notna()]
+    cand = cand[cand["model"] != "auto_forecast"]
+    auto = frame[frame["model"] == "auto_forecast"].set_index(["set", "series"])
+    rows = []
+    for (set_name, sn), group in cand.groupby(["set", "series"]):
+        table = group.rename(columns={"model": "candidate", "backtest_mase": "mase_bt"})
+        table = pd.DataFrame(
+            {"candidate": table["candidate"].to_numpy(), "mase": table["mase_bt"].to_numpy()}
+        )
+        key = _choose(table, set(table["candidate"]))
+        pick = group[group["model"] == key].iloc[0].to_dict()
+        pick.update(model="auto_forecast", ms=auto.loc[(set_name, sn), "ms"])
+        pick["spec"] = f"{key}: {pick['spec']}"
+        rows.append(pick)
+    rest = frame[frame["model"] != "auto_forecast"]
+    return pd.concat([rest, pd.DataFrame(rows)], ignore_index=True)
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
@@ -172,11 +194,32 @@ def main(argv=None):
     parser.add_argument("--sets", default="tourism,m1", help="comma-separated: tourism,m1")
     parser.add_argument("--limit", type=int, default=None, help="first N series of each set")
     parser.add_argument("--jobs", type=int, default=2, help="processes for auto_forecast")
-    parser.add_argument("--no-statsforecast", action="store_true")
+    parser.add_argument(
+        "--tools", default="kztrade,statsforecast", help="comma-separated: kztrade,statsforecast"
+    )
     parser.add_argument(
         "--output", type=Path, default=None, help="CSV file for the per-series results"
     )
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="per-series CSV files of earlier runs whose rows are added for the same series "
+        "(e.g. statsforecast's, which do not change when kztrade does)",
+    )
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        default=None,
+        help="recompute the tables from a per-series CSV of an earlier kztrade run with "
+        "the current selection rule, without fitting anything",
+    )
     args = parser.parse_args(argv)
+    if args.rescore is not None:
+        frame = add_earlier(rescore(pd.read_csv(args.rescore)), args.reuse)
+        print_table(summarise(frame))
+        return frame
 
     all_rows = []
     for set_name in args.sets.split(","):
@@ -186,26 +229,44 @@ def main(argv=None):
             (set_name, s.sn, np.asarray(s.x, float), np.asarray(s.xx, float), s.h, m)
             for s in series
         ]
-        start = time.perf_counter()
-        worker = run_one_kztrade_only if args.no_statsforecast else run_one
-        init = None if args.no_statsforecast else warm_up_statsforecast
-        with ProcessPoolExecutor(max_workers=args.jobs, initializer=init) as pool:
-            for done, rows in enumerate(pool.map(worker, tasks, chunksize=2), start=1):
-                all_rows += rows
-                if done % 50 == 0:
-                    print(f"{set_name}: {done}/{len(tasks)} series", flush=True)
-        print(
-            f"{set_name}: {len(series)} series in {time.perf_counter() - start:.0f} s wall "
-            f"({args.jobs} processes)",
-            flush=True,
-        )
+        for tool in args.tools.split(","):
+            start = time.perf_counter()
+            init = warm_up_statsforecast if tool == "statsforecast" else None
+            with ProcessPoolExecutor(max_workers=args.jobs, initializer=init) as pool:
+                results = pool.map(RUNNERS[tool], tasks, chunksize=2)
+                for done, rows in enumerate(results, start=1):
+                    all_rows += rows
+                    if done % 50 == 0:
+                        print(f"{set_name} {tool}: {done}/{len(tasks)} series", flush=True)
+            print(
+                f"{set_name} {tool}: {len(series)} series in "
+                f"{time.perf_counter() - start:.0f} s wall ({args.jobs} processes)",
+                flush=True,
+            )
+        if args.output is not None:  # keep what is done if a later set is interrupted
+            pd.DataFrame(all_rows).to_csv(args.output, index=False)
     frame = pd.DataFrame(all_rows)
     if args.output is not None:
         frame.to_csv(args.output, index=False)
-    table = summarise(frame)
+    frame = add_earlier(frame, args.reuse)
+    print_table(summarise(frame))
+    return frame
+
+
+def add_earlier(frame: pd.DataFrame, paths) -> pd.DataFrame:
+    """Add rows of earlier runs for models not in ``frame``, on the same series only."""
+    for path in paths:
+        earlier = pd.read_csv(path)
+        earlier = earlier[~earlier["model"].isin(frame["model"].unique())]
+        ran = frame[["set", "series"]].drop_duplicates()
+        earlier = earlier.merge(ran, on=["set", "series"], how="inner")
+        frame = pd.concat([frame, earlier], ignore_index=True)
+    return frame
+
+
+def print_table(table: pd.DataFrame) -> None:
     with pd.option_context("display.width", 140, "display.max_rows", 100):
         print(table.round(3).to_string())
-    return table
 
 
 if __name__ == "__main__":

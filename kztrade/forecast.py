@@ -92,6 +92,8 @@ class ForecastResult:
         fitted, and ``chosen`` marking the selected one.
     forecasts : pandas.DataFrame
         Point forecasts of every candidate that could be fitted, one column each.
+    candidates : dict of str to pandas.DataFrame
+        For every candidate that could be fitted, its ``mean`` and interval columns.
     candidate : str
         The key of the chosen candidate in ``backtest`` (``"ets+arima+theta"``...).
     transform : str
@@ -109,6 +111,7 @@ class ForecastResult:
     model: str
     backtest: pd.DataFrame
     forecasts: pd.DataFrame
+    candidates: dict
     candidate: str
     transform: str
     season_length: int
@@ -941,6 +944,24 @@ def _backtest_bounds(forecast: _Forecast, errors: np.ndarray | None, levels, hor
 # --------------------------------------------------------------------------------------
 
 
+def _back_transform(mean_z, bounds, levels, transform, index, *, clip, bias_adjust=False):
+    """Return the mean Series and the interval frame on the original scale."""
+    mean = _from_scale(mean_z, transform)
+    if bias_adjust and transform == "log":
+        widest = max(levels)
+        z = stats.norm.ppf(1 - _alpha(widest) / 2)
+        sd = (bounds[widest][1] - bounds[widest][0]) / (2 * z)
+        mean = np.exp(mean_z + sd**2 / 2)
+    columns = {}
+    for level in levels:
+        lower, upper = (_from_scale(b, transform) for b in bounds[level])
+        columns[f"lower_{level}"] = np.maximum(lower, 0) if clip else lower
+        columns[f"upper_{level}"] = np.maximum(upper, 0) if clip else upper
+    if clip:
+        mean = np.maximum(mean, 0)
+    return pd.Series(mean, index=index, name="mean"), pd.DataFrame(columns, index=index)
+
+
 def backtest(
     y: pd.Series,
     horizon: int = 12,
@@ -1090,38 +1111,32 @@ def auto_forecast(
         bounds = _backtest_bounds(chosen, evaluation.errors_z.get(key), levels, horizon)
         notes.append("the model gave no finite intervals; they come from backtest errors")
 
-    mean_z = chosen.mean
-    mean = _from_scale(mean_z, transform)
-    if bias_adjust and transform == "log":
-        widest = max(levels)
-        z = stats.norm.ppf(1 - _alpha(widest) / 2)
-        sd = (bounds[widest][1] - bounds[widest][0]) / (2 * z)
-        mean = np.exp(mean_z + sd**2 / 2)
-    columns = {}
-    for level in levels:
-        lower, upper = (_from_scale(b, transform) for b in bounds[level])
-        columns[f"lower_{level}"] = lower
-        columns[f"upper_{level}"] = upper
-    if transform == "none" and (series.values >= 0).all():
-        mean = np.maximum(mean, 0)
-        for name in columns:
-            columns[name] = np.maximum(columns[name], 0)
+    clip = transform == "none" and bool((series.values >= 0).all())
+    if clip:
         notes.append(
             "the series is non-negative but was modelled without logs; forecasts and "
             "bounds are clipped at 0"
         )
     index = series.future_index(horizon)
+    mean, intervals = _back_transform(
+        chosen.mean, bounds, levels, transform, index, clip=clip, bias_adjust=bias_adjust
+    )
+    candidates = {}
+    for name, forecast in evaluation.final.items():
+        cand_mean, cand_intervals = _back_transform(
+            forecast.mean, forecast.bounds, levels, transform, index, clip=clip
+        )
+        candidates[name] = pd.concat([cand_mean, cand_intervals], axis=1)
     table = evaluation.table.copy()
     table["chosen"] = table["candidate"] == key
-    forecasts = pd.DataFrame(
-        {k: _from_scale(f.mean, transform) for k, f in evaluation.final.items()}, index=index
-    )
+    forecasts = pd.DataFrame({k: frame["mean"] for k, frame in candidates.items()}, index=index)
     return ForecastResult(
-        mean=pd.Series(mean, index=index, name="mean"),
-        intervals=pd.DataFrame(columns, index=index),
+        mean=mean,
+        intervals=intervals,
         model=chosen.spec,
         backtest=table,
         forecasts=forecasts,
+        candidates=candidates,
         candidate=key,
         transform=transform,
         season_length=m,

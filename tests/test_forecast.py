@@ -130,6 +130,10 @@ def test_backtest_table_reports_every_candidate(seasonal_result):
     assert (table["coverage_95"] >= table["coverage_80"] - 1e-12).all()
     assert (table["origins"] == 3).all()
     assert set(seasonal_result.forecasts.columns) == expected
+    assert set(seasonal_result.candidates) == expected
+    chosen_frame = seasonal_result.candidates[seasonal_result.candidate]
+    pd.testing.assert_series_equal(chosen_frame["mean"], seasonal_result.mean)
+    pd.testing.assert_frame_equal(chosen_frame.drop(columns="mean"), seasonal_result.intervals)
 
 
 def test_seasonal_series_beats_naive_in_backtest(seasonal_result):
