@@ -3,7 +3,7 @@
 ::
 
     kztrade report [--partner MNG ...] [--notebooks NAME ...] [--out reports/]
-                   [-p NAME VALUE ...] [--with-code] [--jobs N]
+                   [-p NAME VALUE ...] [--with-code] [--jobs N] [--statement TEXT]
     kztrade run NOTEBOOK [-p NAME VALUE ...] [--out reports/] [--with-code]
     kztrade params [NOTEBOOK] [--json]
 
@@ -123,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="notebooks run at once, in parallel processes (default: CPUs, at most 4)",
     )
+    report.add_argument(
+        "--statement",
+        metavar="TEXT",
+        help="also check an official statement on trade (the statement_check notebook)",
+    )
     _add_run_options(report)
 
     run = commands.add_parser(
@@ -202,6 +207,7 @@ def _report(args) -> int:
         timeout=args.timeout,
         progress=False if args.quiet else None,
         command=shlex.join(["kztrade", *args.argv]),
+        statement=args.statement,
     )
     _print_summary(report.results, report.seconds, report.out)
     print(f"manifest: {report.manifest}")
@@ -234,6 +240,10 @@ def _run(args) -> int:
     return _exit_code([result])
 
 
+def _shorten(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 4] + "…" + text[-3:]
+
+
 def _params(args) -> int:
     from kztrade.notebooks import available_notebooks, find_notebook, read_parameters
 
@@ -260,7 +270,7 @@ def _params(args) -> int:
         print("  no parameters (no cell tagged 'parameters')")
         return EXIT_OK
     rows = [("name", "type", "default", "help")] + [
-        (p.name, p.type, repr(p.default), p.help) for p in declared.values()
+        (p.name, p.type, _shorten(repr(p.default)), p.help) for p in declared.values()
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for name, kind, default, text in rows:

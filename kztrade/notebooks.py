@@ -1,4 +1,4 @@
-"""Find kztrade's notebooks, read their parameters, and check parameter values by type.
+"""kztrade's notebooks: finding them, their typed parameters, and the helpers they call.
 
 A kztrade notebook declares its parameters in one cell tagged ``parameters``, one plain
 literal per line with a comment that explains it::
@@ -11,19 +11,31 @@ papermill leaves out: a type for every parameter (from an annotation such as
 ``top: int = 10``, a ``# type: int`` comment, or else the default's own type), conversion
 of command-line text to that type, and errors for unknown names and wrong types.
 
-It does not execute notebooks (see :mod:`kztrade.reports`).
+The second half holds what the notebooks call so that no cell defines a function: checks
+of parameter values against the bundled data (``check_trade_overview`` ...), selection
+and reshaping (:func:`select`, :func:`annual`, :func:`spliced_series`), labels and
+captions, tables laid out for reading, charts that :mod:`kztrade.plotting` does not draw,
+and highlights whose every number is computed (:class:`Highlights`).
+
+It does not execute notebooks (see :mod:`kztrade.reports`) and computes no trade measure
+of its own: growth, shares, concentration, mirror gaps and forecasts come from
+:mod:`kztrade.growth`, :mod:`kztrade.mirror` and :mod:`kztrade.forecast`.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from kztrade.errors import ParameterError
 
@@ -36,6 +48,39 @@ __all__ = [
     "bind_parameters",
     "parse_value",
     "check_value",
+    "SOURCE_NAMES",
+    "HS_CHAPTERS",
+    "check_trade_overview",
+    "check_commodity_structure",
+    "check_turnover_forecast",
+    "select",
+    "annual",
+    "to_series",
+    "spliced_series",
+    "forecast_series",
+    "measure_name",
+    "country_name",
+    "chapter_name",
+    "describe_sources",
+    "span",
+    "usd_axis",
+    "coverage_note",
+    "caption",
+    "growth_table",
+    "mirror_table",
+    "structure_table",
+    "backtest_table",
+    "forecast_table",
+    "Highlights",
+    "overview_highlights",
+    "structure_highlights",
+    "explain_forecast",
+    "projection_highlights",
+    "mirror_chart",
+    "plot_structure",
+    "plot_concentration",
+    "plot_contributions",
+    "plot_projection",
 ]
 
 _HERE = Path(__file__).resolve().parent
@@ -186,6 +231,26 @@ def _parameters_cell(nb):
     return None
 
 
+def _check_papermill_reads_all(source: str, names: set[str], path: Path) -> None:
+    """Refuse assignments papermill's parser skips (it would not see those parameters)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ParameterError(
+            f"{path.name}: the parameters cell is not valid Python (line {exc.lineno}: {exc.msg})"
+        ) from None
+    lines = source.splitlines()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id not in names:
+                raise ParameterError(
+                    f"{path.name}: papermill cannot read parameter {target.id!r} on line "
+                    f"{node.lineno} ({lines[node.lineno - 1].strip()!r}); write one "
+                    "assignment per line and no '=' in its comment"
+                )
+
+
 def _normalise_type(annotation: str) -> str | None:
     text = annotation.strip().strip("'\"").replace("typing.", "")
     if not text or text == "None":
@@ -270,7 +335,9 @@ def read_parameters(notebook: str | Path) -> dict[str, Parameter]:
     if cell is None:
         return {}
     declared: dict[str, Parameter] = {}
-    for found in PythonTranslator.inspect(cell):
+    found_all = PythonTranslator.inspect(cell)
+    _check_papermill_reads_all(cell.source, {p.name for p in found_all}, path)
+    for found in found_all:
         text = found.default
         try:
             default = ast.literal_eval(text)
@@ -526,3 +593,1799 @@ def bind_parameters(
             f"(list them with 'kztrade params {notebook}')"
         )
     return bound
+
+
+# ======================================================================================
+# Helpers the notebooks call: parameter checks against the data, selection, labels,
+# display tables and computed text. Each is a pure function of its inputs.
+# ======================================================================================
+
+#: Full names of the data sources, for captions and text.
+SOURCE_NAMES: dict[str, str] = {
+    "BNS": "Bureau of National Statistics of Kazakhstan",
+    "COMTRADE": "UN Comtrade via the World Bank's WITS",
+    "IMF-DOTS": "IMF Direction of Trade Statistics",
+    "NSO-MN": "National Statistics Office of Mongolia",
+}
+
+#: Short English names of the HS chapters (Harmonized System, World Customs Organization).
+HS_CHAPTERS: dict[str, str] = {
+    "01": "Live animals",
+    "02": "Meat",
+    "03": "Fish and seafood",
+    "04": "Dairy, eggs, honey",
+    "05": "Other animal products",
+    "06": "Live plants, flowers",
+    "07": "Vegetables",
+    "08": "Fruit and nuts",
+    "09": "Coffee, tea, spices",
+    "10": "Cereals",
+    "11": "Milling products, malt, starch",
+    "12": "Oil seeds",
+    "13": "Lacs, gums, resins",
+    "14": "Plaiting materials",
+    "15": "Fats and oils",
+    "16": "Meat and fish preparations",
+    "17": "Sugar and confectionery",
+    "18": "Cocoa",
+    "19": "Cereal and flour preparations",
+    "20": "Vegetable and fruit preparations",
+    "21": "Other food preparations",
+    "22": "Beverages",
+    "23": "Food residues, animal feed",
+    "24": "Tobacco",
+    "25": "Salt, sulphur, earths, stone, cement",
+    "26": "Ores, slag and ash",
+    "27": "Mineral fuels, oil, gas",
+    "28": "Inorganic chemicals",
+    "29": "Organic chemicals",
+    "30": "Pharmaceuticals",
+    "31": "Fertilisers",
+    "32": "Tanning and dyeing extracts, paints",
+    "33": "Essential oils, cosmetics",
+    "34": "Soap, waxes",
+    "35": "Albumins, glues, enzymes",
+    "36": "Explosives, matches",
+    "37": "Photographic goods",
+    "38": "Other chemical products",
+    "39": "Plastics",
+    "40": "Rubber",
+    "41": "Hides, skins, leather",
+    "42": "Leather articles",
+    "43": "Furskins",
+    "44": "Wood",
+    "45": "Cork",
+    "46": "Basketware",
+    "47": "Wood pulp",
+    "48": "Paper and paperboard",
+    "49": "Printed matter",
+    "50": "Silk",
+    "51": "Wool",
+    "52": "Cotton",
+    "53": "Other vegetable textile fibres",
+    "54": "Man-made filaments",
+    "55": "Man-made staple fibres",
+    "56": "Wadding, felt, cordage",
+    "57": "Carpets",
+    "58": "Special woven fabrics",
+    "59": "Coated textile fabrics",
+    "60": "Knitted fabrics",
+    "61": "Knitted apparel",
+    "62": "Apparel, not knitted",
+    "63": "Other textile articles",
+    "64": "Footwear",
+    "65": "Headgear",
+    "66": "Umbrellas, walking sticks",
+    "67": "Feathers, artificial flowers",
+    "68": "Stone, plaster, cement articles",
+    "69": "Ceramic products",
+    "70": "Glass",
+    "71": "Precious metals and stones",
+    "72": "Iron and steel",
+    "73": "Iron and steel articles",
+    "74": "Copper",
+    "75": "Nickel",
+    "76": "Aluminium",
+    "78": "Lead",
+    "79": "Zinc",
+    "80": "Tin",
+    "81": "Other base metals",
+    "82": "Tools, cutlery",
+    "83": "Other base-metal articles",
+    "84": "Machinery, boilers, reactors",
+    "85": "Electrical machinery",
+    "86": "Railway vehicles",
+    "87": "Vehicles (not railway)",
+    "88": "Aircraft",
+    "89": "Ships and boats",
+    "90": "Optical and medical instruments",
+    "91": "Clocks and watches",
+    "92": "Musical instruments",
+    "93": "Arms and ammunition",
+    "94": "Furniture, bedding, lighting",
+    "95": "Toys, games, sports goods",
+    "96": "Other manufactured articles",
+    "97": "Works of art, antiques",
+    "98": "Special national codes",
+    "99": "Other goods (national code)",
+}
+
+_MEASURE_LABELS = {
+    "export": "Exports",
+    "import": "Imports",
+    "turnover": "Turnover",
+    "balance": "Balance",
+}
+_UNITS = {"millions": (1e6, "USD m"), "billions": (1e9, "USD bn"), "thousands": (1e3, "USD k")}
+
+
+# -- checks of parameter values ---------------------------------------------------------
+
+
+def _check_type(name: str, value, kind: str):
+    return check_value(Parameter(name, kind, None, ""), value)
+
+
+def _check_code(name: str, value) -> str:
+    value = _check_type(name, value, "str")
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise ParameterError(
+            f"parameter {name!r} must be an ISO 3166 alpha-3 code in capitals such as 'MNG', "
+            f"got {value!r}"
+        )
+    return value
+
+
+def _check_range(name: str, value, lo, hi, kind: str = "int"):
+    value = _check_type(name, value, kind)
+    if not lo <= value <= hi:
+        raise ParameterError(f"parameter {name!r} must be between {lo} and {hi}, got {value!r}")
+    return value
+
+
+def _check_choice(name: str, value, choices) -> str:
+    value = _check_type(name, value, "str")
+    if value not in choices:
+        raise ParameterError(f"parameter {name!r} must be one of {sorted(choices)}, got {value!r}")
+    return value
+
+
+def _check_years(frame, first_year, last_year, *, what: str) -> None:
+    _check_type("first_year", first_year, "int")
+    _check_type("last_year", last_year, "int")
+    if first_year > last_year:
+        raise ParameterError(
+            f"first_year ({first_year}) is after last_year ({last_year}); swap them"
+        )
+    years = frame["period"].dt.year
+    if frame.empty or last_year < years.min() or first_year > years.max():
+        span = "none" if frame.empty else f"{years.min()}–{years.max()}"
+        raise ParameterError(
+            f"{what} has no data in {first_year}–{last_year} (it covers {span}); "
+            "choose first_year and last_year inside that span"
+        )
+
+
+def _check_reporter(reporter) -> None:
+    _check_code("reporter", reporter)
+    if reporter != "KAZ":
+        raise ParameterError(
+            f"parameter 'reporter' is {reporter!r}, but the bundled data are Kazakhstan's own "
+            "statistics; use reporter = 'KAZ'"
+        )
+
+
+def _check_partner(trade, partner, source, first_year, last_year) -> None:
+    _check_code("partner", partner)
+    if partner == "KAZ":
+        raise ParameterError("parameter 'partner' is 'KAZ', the reporter itself; choose another")
+    rows = trade[trade["source"] == source]
+    mine = rows[rows["partner"] == partner]
+    if mine.empty:
+        big = rows.groupby("partner")["value_usd"].sum().sort_values(ascending=False).index[:8]
+        raise ParameterError(
+            f"partner {partner!r} has no {source} data; partners with the most trade in "
+            f"{source}: {', '.join(big)} (or choose another source)"
+        )
+    _check_years(mine, first_year, last_year, what=f"{source} for partner {partner!r}")
+
+
+def check_trade_overview(
+    trade,
+    *,
+    reporter,
+    partner,
+    first_year,
+    last_year,
+    source,
+    ytd_month,
+    cif_fob,
+) -> None:
+    """Check the parameters of the ``trade_overview`` notebook against the data.
+
+    Parameters
+    ----------
+    trade : DataFrame
+        :func:`kztrade.datasets.load_partner_annual`.
+    reporter, partner, first_year, last_year, source, ytd_month, cif_fob
+        The notebook's parameters.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, what is wrong and what to do.
+
+    Examples
+    --------
+    >>> from kztrade.datasets import load_partner_annual
+    >>> check_trade_overview(load_partner_annual(), reporter="KAZ", partner="XXA",
+    ...     first_year=2015, last_year=2025, source="BNS", ytd_month=6, cif_fob=1.06)
+    Traceback (most recent call last):
+    ...
+    kztrade.errors.ParameterError: partner 'XXA' has no BNS data; partners with the most ...
+    """
+    _check_reporter(reporter)
+    _check_choice("source", source, set(trade["source"].unique()))
+    _check_range("ytd_month", ytd_month, 1, 12)
+    _check_range("cif_fob", cif_fob, 1.0, 1.5, kind="float")
+    _check_partner(trade, partner, source, first_year, last_year)
+
+
+def check_commodity_structure(commodities, *, flow, first_year, last_year, top, months) -> None:
+    """Check the parameters of the ``commodity_structure`` notebook against the data.
+
+    Parameters
+    ----------
+    commodities : DataFrame
+        :func:`kztrade.datasets.load_commodity_monthly`.
+    flow, first_year, last_year, top, months
+        The notebook's parameters.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, what is wrong and what to do.
+
+    Examples
+    --------
+    >>> from kztrade.datasets import load_commodity_monthly
+    >>> check_commodity_structure(load_commodity_monthly(), flow="exports",
+    ...     first_year=2019, last_year=2025, top=10, months=12)
+    Traceback (most recent call last):
+    ...
+    kztrade.errors.ParameterError: parameter 'flow' must be one of ['export', 'import'], ...
+    """
+    _check_choice("flow", flow, {"export", "import"})
+    _check_range("top", top, 1, 40)
+    _check_range("months", months, 1, 12)
+    _check_years(commodities, first_year, last_year, what="the HS-chapter data")
+    if first_year == last_year:
+        raise ParameterError(
+            "first_year equals last_year; growth and concentration need at least two years"
+        )
+
+
+def check_turnover_forecast(
+    trade, monthly, *, series, partner, flow, sources, horizon, year
+) -> None:
+    """Check the parameters of the ``turnover_forecast`` notebook against the data.
+
+    Parameters
+    ----------
+    trade : DataFrame
+        :func:`kztrade.datasets.load_partner_annual`.
+    monthly : DataFrame
+        :func:`kztrade.datasets.load_total_monthly`.
+    series, partner, flow, sources, horizon, year
+        The notebook's parameters.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, what is wrong and what to do.
+
+    Examples
+    --------
+    >>> from kztrade.datasets import load_partner_annual, load_total_monthly
+    >>> check_turnover_forecast(load_partner_annual(), load_total_monthly(),
+    ...     series="partner", partner="MNG", flow="turnover", sources=["BNS"],
+    ...     horizon=0, year=2026)
+    Traceback (most recent call last):
+    ...
+    kztrade.errors.ParameterError: parameter 'horizon' must be between 1 and 24, got 0
+    """
+    _check_choice("series", series, {"partner", "total"})
+    _check_choice("flow", flow, set(_MEASURE_LABELS))
+    _check_range("horizon", horizon, 1, 24)
+    sources = _check_type("sources", sources, "list[str]")
+    if not sources:
+        raise ParameterError("parameter 'sources' is empty; give e.g. ['COMTRADE', 'BNS']")
+    for source in sources:
+        _check_choice("sources", source, set(trade["source"].unique()))
+    _check_code("partner", partner)
+    if series == "partner":
+        rows = trade[(trade["partner"] == partner) & trade["source"].isin(sources)]
+        if rows.empty:
+            raise ParameterError(
+                f"partner {partner!r} has no data in sources {sources}; check the code or "
+                "the sources"
+            )
+    years = monthly["period"].dt.year
+    _check_range("year", year, int(years.min()) + 1, int(years.max()) + 1)
+
+
+# -- selecting and reshaping -----------------------------------------------------------
+
+
+def _bound(frame, value, name: str):
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return pd.Period(str(value), freq=frame["period"].dtype.freq)
+    except ValueError:
+        raise ParameterError(
+            f"select: `{name}` must be a year or a period, got {value!r}"
+        ) from None
+
+
+def select(
+    frame,
+    *,
+    reporter=None,
+    partner=None,
+    flow=None,
+    commodity=None,
+    source=None,
+    first=None,
+    last=None,
+):
+    """Keep the rows of a tidy frame that match every criterion given.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A tidy trade frame (not modified).
+    reporter, partner, flow, commodity, source : str or list of str, optional
+        Values to keep.
+    first, last : int or str, optional
+        First and last period kept: a year (``2015``) or a period of the frame's frequency
+        (``"2021-04"``).
+
+    Returns
+    -------
+    DataFrame
+        The matching rows, with the frame's ``attrs``.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2019, 2020, 2021], "reporter": "KAZ", "partner": "MNG",
+    ...                 "flow": "export", "commodity": "TOTAL", "value_usd": [1.0, 2.0, 3.0],
+    ...                 "source": ["COMTRADE", "BNS", "BNS"]}, freq="Y")
+    >>> select(f, source="BNS", last=2020)["value_usd"].tolist()
+    [2.0]
+    """
+    keep = pd.Series(True, index=frame.index)
+    for column, value in (
+        ("reporter", reporter),
+        ("partner", partner),
+        ("flow", flow),
+        ("commodity", commodity),
+        ("source", source),
+    ):
+        if value is None:
+            continue
+        values = [value] if isinstance(value, str) else list(value)
+        keep &= frame[column].astype(object).isin(values)
+    for value, name, above in ((first, "first", True), (last, "last", False)):
+        bound = _bound(frame, value, name)
+        if bound is None:
+            continue
+        period = frame["period"]
+        left = period.dt.year if isinstance(bound, int) else period
+        keep &= (left >= bound) if above else (left <= bound)
+    out = frame[keep.to_numpy()].reset_index(drop=True)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def annual(frame, *, through: int = 12):
+    """Sum a monthly tidy frame to years: January to ``through`` of each complete year.
+
+    A year counts only if every month from January to ``through`` has rows (of the same
+    reporter, flow and source); other years are left out and listed in
+    ``attrs["incomplete"]``. Each commodity, partner and source is summed apart, so that
+    aggregates are never added to their parts.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A monthly tidy trade frame.
+    through : int, default 12
+        The last month summed (12 = whole years, 6 = January–June).
+
+    Returns
+    -------
+    DataFrame
+        An annual tidy frame (``commodity_name`` kept); ``attrs`` as the input's plus
+        ``months`` (e.g. ``"Jan–Jun"``) and ``incomplete``.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> months = [f"2021-{m:02d}" for m in range(1, 13)] + ["2022-01", "2022-02"]
+    >>> f = make_frame({"period": months, "reporter": "KAZ", "partner": "WLD",
+    ...                 "flow": "export", "commodity": "27", "value_usd": 1.0,
+    ...                 "source": "BNS"}, freq="M")
+    >>> a = annual(f)
+    >>> a[["period", "value_usd"]].to_dict("records"), a.attrs["incomplete"]
+    ([{'period': Period('2021', 'Y-DEC'), 'value_usd': 12.0}], ['2022 export BNS'])
+    >>> annual(f, through=2)["value_usd"].tolist()
+    [2.0, 2.0]
+    """
+    from kztrade.schema import frequency, make_frame
+
+    if frequency(frame) != "M":
+        raise ParameterError("annual: the frame must be monthly")
+    _check_range("through", through, 1, 12)
+    work = frame[frame["period"].dt.month <= through]
+    work = work.assign(year=work["period"].dt.year, month=work["period"].dt.month)
+    groups = ["year", "reporter", "flow", "source"]
+    months_present = work.groupby(groups, observed=True)["month"].nunique()
+    complete = months_present[months_present == through].reset_index()[groups]
+    incomplete = months_present[months_present != through].reset_index()
+    work = work.merge(complete, on=groups, how="inner")
+    keys = ["year", "reporter", "partner", "flow", "commodity", "source"]
+    named = "commodity_name" in work.columns
+    agg = {"value_usd": ("value_usd", "sum")}
+    if named:
+        agg["commodity_name"] = ("commodity_name", "first")
+    out = work.groupby(keys, observed=True).agg(**agg).reset_index()
+    out = out.rename(columns={"year": "period"})
+    result = make_frame(out, freq="Y")
+    result.attrs = dict(frame.attrs)
+    result.attrs["months"] = _months_label(through)
+    result.attrs["incomplete"] = [
+        f"{r.year} {r.flow} {r.source}" for r in incomplete.itertuples(index=False)
+    ]
+    return result
+
+
+def _months_label(through: int) -> str:
+    names = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    return "Jan–Dec" if through == 12 else f"Jan–{names[through - 1]}"
+
+
+def to_series(frame, *, measure: str = "turnover"):
+    """One series of a tidy frame as a pandas Series by period, for a measure.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A tidy frame holding one reporter, partner, commodity and source.
+    measure : {"turnover", "export", "import", "balance"}, default "turnover"
+        Turnover and balance are computed with :func:`kztrade.growth.turnover`.
+
+    Returns
+    -------
+    Series
+        Indexed by period, named after the measure; periods where the measure is not
+        known (a flow missing) are left out.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2020, 2020, 2021, 2021], "reporter": "KAZ",
+    ...                 "partner": "MNG", "flow": ["export", "import"] * 2,
+    ...                 "commodity": "TOTAL", "source": "BNS",
+    ...                 "value_usd": [27.4e6, 1.9e6, 54.7e6, 2.4e6]}, freq="Y")
+    >>> (to_series(f) / 1e6).round(1).to_dict()
+    {Period('2020', 'Y-DEC'): 29.3, Period('2021', 'Y-DEC'): 57.1}
+    """
+    from kztrade.growth import turnover
+
+    _check_choice("measure", measure, set(_MEASURE_LABELS))
+    keys = ["reporter", "partner", "commodity", "source"]
+    several = [k for k in keys if frame[k].nunique() > 1]
+    if several:
+        raise ParameterError(
+            f"to_series: the frame holds several {several[0]} values "
+            f"{sorted(frame[several[0]].unique())[:5]}; select one first"
+        )
+    wide = turnover(frame, by=["period"])
+    out = wide.set_index("period")[measure].dropna().sort_index()
+    out.index.name = "period"
+    return out.rename(measure)
+
+
+def spliced_series(frame, *, partner: str, sources, measure: str = "turnover"):
+    """A partner's annual series from several sources, each later source taking over.
+
+    Kazakhstan's trade by partner exists in several sources that disagree where they
+    overlap. This joins them explicitly: every source in ``sources`` replaces the earlier
+    ones from its own first year on (``["COMTRADE", "BNS"]``: COMTRADE up to 2019, BNS from
+    2020, as BNS's own notes recommend for recent years). Only the last run of consecutive
+    years is kept, so that the series has no gaps.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`kztrade.datasets.load_partner_annual` (or a part of it).
+    partner : str
+        ISO3 code.
+    sources : sequence of str
+        Sources, oldest first.
+    measure : {"turnover", "export", "import", "balance"}, default "turnover"
+
+    Returns
+    -------
+    Series
+        By year; ``attrs["sources"]`` maps each source used to its ``(first, last)``
+        years in the series.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2018, 2019, 2020, 2020, 2021], "reporter": "KAZ",
+    ...                 "partner": "MNG", "flow": "export", "commodity": "TOTAL",
+    ...                 "value_usd": [1.0, 2.0, 3.0, 4.0, 5.0],
+    ...                 "source": ["COMTRADE"] * 3 + ["BNS"] * 2}, freq="Y")
+    >>> s = spliced_series(f, partner="MNG", sources=["COMTRADE", "BNS"], measure="export")
+    >>> s.tolist(), s.attrs["sources"]
+    ([1.0, 2.0, 4.0, 5.0], {'COMTRADE': (2018, 2019), 'BNS': (2020, 2021)})
+    """
+    parts = []
+    for source in sources:
+        rows = select(frame, partner=partner, source=source)
+        if not rows.empty:
+            parts.append((source, to_series(rows, measure=measure)))
+    if not parts:
+        raise ParameterError(f"no data for partner {partner!r} in sources {list(sources)}")
+    pieces = []
+    for i, (source, values) in enumerate(parts):
+        if i + 1 < len(parts) and not parts[i + 1][1].empty:
+            values = values[values.index < parts[i + 1][1].index.min()]
+        pieces.append(values.rename(source))
+    joined = pd.concat([p for p in pieces if not p.empty]).sort_index()
+    years = joined.index.year
+    breaks = [i for i in range(1, len(years)) if years[i] != years[i - 1] + 1]
+    if breaks:
+        joined = joined.iloc[breaks[-1] :]
+    used = {}
+    for piece in pieces:
+        kept = piece[piece.index.isin(joined.index)]
+        if not kept.empty:
+            used[piece.name] = (int(kept.index.year.min()), int(kept.index.year.max()))
+    out = joined.rename(measure)
+    out.attrs["sources"] = used
+    return out
+
+
+# -- labels ------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    import country_converter
+
+    path = Path(country_converter.__file__).parent / "country_data.tsv"
+    table = pd.read_csv(
+        path, sep="\t", dtype=str, keep_default_na=False, usecols=["ISO3", "name_short"]
+    )
+    return dict(zip(table["ISO3"], table["name_short"], strict=True))
+
+
+def measure_name(flow: str) -> str:
+    """How text names a measure: ``"export"`` → ``"exports"``, ``"turnover"`` → itself.
+
+    Examples
+    --------
+    >>> measure_name("import"), measure_name("turnover")
+    ('imports', 'turnover')
+    """
+    _check_choice("flow", flow, set(_MEASURE_LABELS))
+    return _MEASURE_LABELS[flow].lower()
+
+
+def country_name(code: str) -> str:
+    """The short English name of a country from its ISO3 code (``"MNG"`` → ``"Mongolia"``).
+
+    ``"WLD"`` is "the world"; an unknown code is returned as it is.
+
+    Examples
+    --------
+    >>> country_name("MNG"), country_name("WLD"), country_name("XXA")
+    ('Mongolia', 'the world', 'XXA')
+    """
+    if code == "WLD":
+        return "the world"
+    return _country_names().get(code, code)
+
+
+def chapter_name(code: str) -> str:
+    """An HS chapter's code and short English name (``"27"`` → ``"27 Mineral fuels, oil, gas"``).
+
+    Examples
+    --------
+    >>> chapter_name("27"), chapter_name("other")
+    ('27 Mineral fuels, oil, gas', 'other')
+    """
+    name = HS_CHAPTERS.get(code)
+    return f"{code} {name}" if name else code
+
+
+def describe_sources(frame) -> str:
+    """Name a frame's sources with the years each covers, for a chart caption.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2020, 2021], "reporter": "KAZ", "partner": "MNG",
+    ...                 "flow": "export", "commodity": "TOTAL", "value_usd": 1.0,
+    ...                 "source": "BNS"}, freq="Y")
+    >>> describe_sources(f)
+    'BNS (Bureau of National Statistics of Kazakhstan), 2020–2021'
+    """
+    parts = []
+    for source, rows in frame.groupby("source", sort=True):
+        name = SOURCE_NAMES.get(source)
+        label = f"{source} ({name})" if name else str(source)
+        first, last = rows["period"].min(), rows["period"].max()
+        span = str(first) if first == last else f"{first}–{last}"
+        parts.append(f"{label}, {span}")
+    return "; ".join(parts)
+
+
+def caption(ax, *, title: str, source: str, note: str | None = None):
+    """Give a chart its title and, under it, its source (and a note).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        The chart.
+    title : str
+        The title, with what, where and when ("Kazakhstan's trade with Mongolia, 2015–2025").
+    source : str
+        The data source with its period, e.g. from :func:`describe_sources`.
+    note : str, optional
+        One more line, e.g. on units or a CIF/FOB adjustment.
+
+    Returns
+    -------
+    matplotlib Axes
+        ``ax``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> ax = caption(ax, title="Exports", source="BNS, 2020–2025")
+    >>> ax.get_title(loc="left"), ax.texts[0].get_text()
+    ('Exports', 'Source: BNS, 2020–2025.')
+    >>> plt.close(fig)
+    """
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    text = f"Source: {source}."
+    if note:
+        text += f"\n{note}"
+    ax.annotate(
+        text,
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -30),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=8,
+        color="0.35",
+    )
+    return ax
+
+
+# -- tables for display ------------------------------------------------------------------
+
+
+def _money(value: float, scale: float) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value / scale:,.2f}"
+
+
+def _pct(value: float, *, signed: bool = True) -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
+
+
+def growth_table(frame, *, units: str = "millions"):
+    """Lay out :func:`kztrade.growth.yoy` or :func:`~kztrade.growth.ytd` results for reading.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Growth rows of one series per measure (``flow`` holds export, import, turnover,
+        balance), as returned by ``yoy`` or ``ytd`` on a frame made by
+        :func:`kztrade.growth.with_turnover`.
+    units : {"millions", "billions", "thousands"}, default "millions"
+
+    Returns
+    -------
+    DataFrame
+        One row per period (labelled with its months for ``ytd`` results), columns per
+        measure: its value and, except for the balance, its growth on a year earlier,
+        marked "(low base)" when the base is small.
+
+    Examples
+    --------
+    >>> from kztrade.growth import with_turnover, yoy
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2020, 2020, 2021, 2021], "reporter": "KAZ",
+    ...                 "partner": "MNG", "flow": ["export", "import"] * 2,
+    ...                 "commodity": "TOTAL", "source": "BNS",
+    ...                 "value_usd": [27.433e6, 1.874e6, 54.689e6, 2.441e6]}, freq="Y")
+    >>> growth_table(yoy(with_turnover(f)))[["Turnover, USD m", "Turnover, YoY"]]
+         Turnover, USD m Turnover, YoY
+    2020           29.31             –
+    2021           57.13        +94.9%
+    """
+    scale, unit = _UNITS[units]
+    frame = frame.assign(_label=frame["period"].astype(str))
+    if "months" in frame.columns:
+        frame["_label"] = frame["_label"] + " " + frame["months"].astype(str)
+    columns: dict[str, pd.Series] = {}
+    for measure, label in _MEASURE_LABELS.items():
+        rows = frame[frame["flow"].astype(object) == measure].set_index("_label")
+        if rows.empty:
+            continue
+        columns[f"{label}, {unit}"] = rows["value_usd"].map(lambda v: _money(v, scale))
+        if measure != "balance":
+            growth_text = rows["growth"].map(_pct)
+            flagged = rows["low_base"].astype(bool) & rows["growth"].notna()
+            growth_text[flagged.to_numpy()] = growth_text[flagged.to_numpy()] + " (low base)"
+            columns[f"{label}, YoY"] = growth_text
+    out = pd.DataFrame(columns)
+    out.index.name = None
+    return out
+
+
+def mirror_table(frame, *, units: str = "millions"):
+    """Lay out :func:`kztrade.mirror.mirror` results: both reports and the gap, by year.
+
+    Examples
+    --------
+    >>> from kztrade.mirror import mirror
+    >>> from kztrade.schema import make_frame
+    >>> kaz = make_frame({"period": 2019, "reporter": "KAZ", "partner": "MNG",
+    ...                   "flow": "export", "commodity": "TOTAL",
+    ...                   "value_usd": 58.246573e6, "source": "IMF-DOTS"}, freq="Y")
+    >>> mng = make_frame({"period": 2019, "reporter": "MNG", "partner": "KAZ",
+    ...                   "flow": "import", "commodity": "TOTAL",
+    ...                   "value_usd": 29.108839e6, "source": "IMF-DOTS"}, freq="Y")
+    >>> table = mirror_table(mirror(kaz, mng, cif_fob=1.06))
+    >>> table.index.tolist(), table.iloc[0].tolist()
+    (['2019'], ['KAZ→MNG', '58.25', '29.11', '27.46', '30.79', '+71.8%', ''])
+    """
+    scale, unit = _UNITS[units]
+    if frame.empty:
+        return pd.DataFrame()
+    reporter = str(frame["reporter"].iloc[0])
+    partner = str(frame["partner"].iloc[0])
+    rows = frame.sort_values(["direction", "period"])
+    table = pd.DataFrame(
+        {
+            "Year": rows["period"].astype(str),
+            "Direction": rows["direction"],
+            f"{reporter} reports, {unit}": rows["reporter_usd"].map(lambda v: _money(v, scale)),
+            f"{partner} reports, {unit}": rows["partner_usd"].map(lambda v: _money(v, scale)),
+            f"{partner} reports, FOB, {unit}": rows["partner_fob_usd"].map(
+                lambda v: _money(v, scale)
+            ),
+            f"Gap, {unit}": rows["discrepancy_usd"].map(lambda v: _money(v, scale)),
+            "Gap, % of mean": rows["discrepancy_rel"].map(_pct),
+            "Note": rows["note"].fillna(""),
+        }
+    )
+    return table.set_index("Year")
+
+
+def structure_table(frame, *, of: str = "commodity", units: str = "millions"):
+    """Lay out :func:`kztrade.growth.top_n` results: rank, item, value and share.
+
+    Examples
+    --------
+    >>> from kztrade.growth import top_n
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": 2025, "reporter": "KAZ", "partner": "WLD",
+    ...                 "flow": "export", "commodity": ["27", "26", "72"],
+    ...                 "value_usd": [50e9, 3e9, 4e9], "source": "BNS"}, freq="Y")
+    >>> structure_table(top_n(f, n=1, of="commodity"), units="billions")
+                             Chapter Value, USD bn  Share
+    Rank
+    1     27 Mineral fuels, oil, gas         50.00  87.7%
+                  other (2 chapters)          7.00  12.3%
+    """
+    scale, unit = _UNITS[units]
+    label = "Chapter" if of == "commodity" else of.capitalize()
+    names = []
+    for item, n_items in zip(frame[of], frame["n_items"], strict=True):
+        if pd.isna(frame.loc[frame[of] == item, "rank"]).all():
+            noun = "chapter" if of == "commodity" else "item"
+            names.append(f"{item} ({int(n_items)} {noun}{'s' if n_items != 1 else ''})")
+        else:
+            names.append(chapter_name(item) if of == "commodity" else country_name(item))
+    table = pd.DataFrame(
+        {
+            "Rank": frame["rank"].map(lambda r: "" if pd.isna(r) else str(int(r))).to_numpy(),
+            label: names,
+            f"Value, {unit}": frame["value_usd"].map(lambda v: _money(v, scale)).to_numpy(),
+            "Share": frame["share"].map(lambda v: _pct(v, signed=False)).to_numpy(),
+        }
+    )
+    return table.set_index("Rank")
+
+
+def backtest_table(result):
+    """Lay out a forecast's backtest: every candidate's errors and interval coverage.
+
+    Parameters
+    ----------
+    result : kztrade.forecast.ForecastResult
+
+    Returns
+    -------
+    DataFrame
+        Sorted by MASE, best first; the chosen model marked.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kztrade.forecast import ForecastResult
+    >>> years = pd.period_range("2026", periods=2, freq="Y")
+    >>> result = ForecastResult(
+    ...     mean=pd.Series([130e6, 135e6], index=years),
+    ...     intervals=pd.DataFrame({"lower_80": [120e6, 118e6], "upper_80": [141e6, 152e6],
+    ...                             "lower_95": [112e6, 106e6], "upper_95": [150e6, 170e6]},
+    ...                            index=years),
+    ...     model="ARIMA(0,1,1)", candidate="arima", transform="log", season_length=1,
+    ...     levels=(80, 95), forecasts=pd.DataFrame(index=years), candidates={},
+    ...     backtest=pd.DataFrame({
+    ...         "candidate": ["naive", "arima", "theta"],
+    ...         "model": ["naive", "ARIMA(0,1,1)", "Theta"], "mase": [4.26, 3.94, 3.95],
+    ...         "smape": [64.7, 62.0, 59.6], "coverage_80": [0.67, 0.67, 0.33],
+    ...         "coverage_95": [1.0, 1.0, 1.0], "origins": 3, "note": "",
+    ...         "chosen": [False, True, False]}))
+    >>> backtest_table(result)
+                  MASE sMAPE, % 80% interval held 95% interval held Chosen Note
+    Model
+    ARIMA(0,1,1)  3.94     62.0               67%              100%      ✓
+    Theta         3.95     59.6               33%              100%
+    naive         4.26     64.7               67%              100%
+    """
+    table = result.backtest.sort_values("mase", kind="stable")
+    out = pd.DataFrame(
+        {
+            "Model": table["model"],
+            "MASE": table["mase"].map(lambda v: "–" if pd.isna(v) else f"{v:.2f}"),
+            "sMAPE, %": table["smape"].map(lambda v: "–" if pd.isna(v) else f"{v:.1f}"),
+        }
+    )
+    for level in result.levels:
+        column = f"coverage_{level}"
+        if column in table.columns:
+            out[f"{level}% interval held"] = table[column].map(
+                lambda v: "–" if pd.isna(v) else f"{v * 100:.0f}%"
+            )
+    out["Chosen"] = table["chosen"].map(lambda c: "✓" if c else "")
+    out["Note"] = table["note"].fillna("")
+    return out.set_index("Model")
+
+
+def forecast_table(result, *, units: str = "auto"):
+    """Lay out a forecast: the point forecast and its intervals, by period.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kztrade.forecast import ForecastResult
+    >>> years = pd.period_range("2026", periods=2, freq="Y")
+    >>> result = ForecastResult(
+    ...     mean=pd.Series([130e6, 135e6], index=years),
+    ...     intervals=pd.DataFrame({"lower_80": [120e6, 118e6], "upper_80": [141e6, 152e6],
+    ...                             "lower_95": [112e6, 106e6], "upper_95": [150e6, 170e6]},
+    ...                            index=years),
+    ...     model="ARIMA(0,1,1)", candidate="arima", transform="log", season_length=1,
+    ...     levels=(80, 95), forecasts=pd.DataFrame(index=years), candidates={},
+    ...     backtest=pd.DataFrame({
+    ...         "candidate": ["naive", "arima", "theta"],
+    ...         "model": ["naive", "ARIMA(0,1,1)", "Theta"], "mase": [4.26, 3.94, 3.95],
+    ...         "smape": [64.7, 62.0, 59.6], "coverage_80": [0.67, 0.67, 0.33],
+    ...         "coverage_95": [1.0, 1.0, 1.0], "origins": 3, "note": "",
+    ...         "chosen": [False, True, False]}))
+    >>> forecast_table(result)
+         Forecast, USD m 80% interval, USD m 95% interval, USD m
+    2026          130.00     120.00 – 141.00     112.00 – 150.00
+    2027          135.00     118.00 – 152.00     106.00 – 170.00
+    """
+    if units == "auto":
+        units = _auto_units(float(result.intervals.abs().max().max()))
+    scale, unit = _UNITS[units]
+    out = pd.DataFrame({f"Forecast, {unit}": result.mean.map(lambda v: _money(v, scale))})
+    for level in result.levels:
+        lower = result.intervals[f"lower_{level}"]
+        upper = result.intervals[f"upper_{level}"]
+        out[f"{level}% interval, {unit}"] = [
+            f"{_money(lo, scale)} – {_money(hi, scale)}"
+            for lo, hi in zip(lower, upper, strict=True)
+        ]
+    out.index = out.index.astype(str)
+    return out
+
+
+# -- computed text -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Highlights:
+    """A short paragraph whose every number is computed, and those numbers as key figures.
+
+    Attributes
+    ----------
+    text : str
+        Markdown; a notebook shows it as formatted text.
+    figures : list of dict
+        ``{"name", "value", "unit", "label"}`` for :func:`kztrade.reports.record_all`.
+    """
+
+    text: str
+    figures: list = field(default_factory=list)
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _usd(value: float) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    for scale, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:,.2f} {suffix} USD"
+    return f"{value:,.0f} USD"
+
+
+def _finite(value) -> float | None:
+    value = None if value is None else float(value)
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _figure(name, value, unit, label) -> dict:
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        value = _finite(value)
+    return {"name": name, "value": value, "unit": unit, "label": label}
+
+
+def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
+    """The highlights of a reporter's trade with one partner, computed from the data.
+
+    Parameters
+    ----------
+    levels : DataFrame
+        :func:`kztrade.growth.with_turnover` of one reporter, partner and source, annual.
+    mirror : DataFrame, optional
+        :func:`kztrade.mirror.mirror` of the same pair: the latest year where both sides
+        report the reporter's exports is quoted.
+    ytd : DataFrame, optional
+        :func:`kztrade.growth.ytd` of the reporter's total trade (with turnover rows): the
+        latest January-to-month figure is quoted.
+
+    Returns
+    -------
+    Highlights
+        Figures named ``turnover``, ``turnover_growth``, ``exports``, ``imports``,
+        ``balance``, ``turnover_cagr``, ``mirror_gap`` and ``world_turnover_ytd``,
+        ``world_turnover_ytd_growth`` (those the data allow).
+
+    Examples
+    --------
+    >>> from kztrade.growth import with_turnover
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2020, 2020, 2021, 2021], "reporter": "KAZ",
+    ...                 "partner": "MNG", "flow": ["export", "import"] * 2,
+    ...                 "commodity": "TOTAL", "source": "BNS",
+    ...                 "value_usd": [27.433e6, 1.874e6, 54.689e6, 2.441e6]}, freq="Y")
+    >>> print(overview_highlights(with_turnover(f)).text)  # doctest: +NORMALIZE_WHITESPACE
+    In **2021**, Kazakhstan's trade with Mongolia came to **57.13 M USD** (BNS), **+94.9%**
+    on 2020. Exports were 54.69 M USD and imports 2.44 M USD: a surplus of 52.25 M USD for
+    Kazakhstan. Over 2020–2021 turnover grew by 94.9% a year on average (compound annual
+    growth rate).
+    """
+    from kztrade.growth import cagr, yoy
+
+    by = ("reporter", "partner", "flow", "commodity", "source")
+    growth = yoy(levels, by=by)
+    turnover = growth[(growth["flow"].astype(object) == "turnover") & growth["value_usd"].notna()]
+    if turnover.empty:
+        raise ParameterError("overview_highlights: no year has both exports and imports")
+    turnover = turnover.sort_values("period")
+    last = turnover.iloc[-1]
+    year = last["period"]
+    reporter, partner = str(last["reporter"]), str(last["partner"])
+    rname, pname = country_name(reporter), country_name(partner)
+
+    def value(measure):
+        row = growth[(growth["flow"].astype(object) == measure) & (growth["period"] == year)]
+        return float(row["value_usd"].iloc[0]) if len(row) else float("nan")
+
+    exports, imports, balance = value("export"), value("import"), value("balance")
+    rate = _finite(last["growth"])
+    sentences = [
+        f"In **{year}**, {rname}'s trade with {pname} came to **{_usd(last['value_usd'])}** "
+        f"({last['source']})"
+        + (
+            f", **{rate * 100:+.1f}%** on {last['base_period']}"
+            + (" (from a low base)" if bool(last["low_base"]) else "")
+            if rate is not None
+            else ""
+        )
+        + ".",
+        f"Exports were {_usd(exports)} and imports {_usd(imports)}: a "
+        f"{'surplus' if balance >= 0 else 'deficit'} of {_usd(abs(balance))} for {rname}.",
+    ]
+    figures = [
+        _figure("turnover", last["value_usd"], "USD", f"Turnover {year}"),
+        _figure(
+            "turnover_growth", None if rate is None else rate * 100, "%", f"Turnover growth {year}"
+        ),
+        _figure("exports", exports, "USD", f"Exports {year}"),
+        _figure("imports", imports, "USD", f"Imports {year}"),
+        _figure("balance", balance, "USD", f"Balance {year}"),
+    ]
+    first = turnover.iloc[0]["period"]
+    if first < year:
+        rows = levels[levels["flow"].astype(object) == "turnover"]
+        rate = _finite(cagr(rows, start=first, end=year, by=by)["cagr"].iloc[0])
+        if rate is not None:
+            verb = "grew" if rate >= 0 else "fell"
+            sentences.append(
+                f"Over {first}–{year} turnover {verb} by {abs(rate) * 100:.1f}% a year on "
+                "average (compound annual growth rate)."
+            )
+            figures.append(
+                _figure("turnover_cagr", rate * 100, "%", f"Turnover CAGR {first}–{year}")
+            )
+    if mirror is not None and not mirror.empty:
+        both = mirror[
+            (mirror["flow"].astype(object) == "export")
+            & mirror["reporter_usd"].notna()
+            & mirror["partner_usd"].notna()
+        ].sort_values("period")
+        if not both.empty:
+            row = both.iloc[-1]
+            factor = float(row["cif_fob"])
+            fob = f", {_usd(row['partner_fob_usd'])} at FOB prices (CIF/FOB factor {factor:g})"
+            sentences.append(
+                f"In {row['period']}, the latest year both report, {rname} recorded "
+                f"{_usd(row['reporter_usd'])} of exports to {pname} ({row['reporter_source']}); "
+                f"{pname} recorded {_usd(row['partner_usd'])} of imports from {rname} "
+                f"({row['partner_source']}){fob if factor != 1 else ''}: a gap of "
+                f"{_usd(row['discrepancy_usd'])}, {row['discrepancy_rel'] * 100:+.1f}% of "
+                "the mean of the two."
+            )
+            figures.append(
+                _figure(
+                    "mirror_gap",
+                    row["discrepancy_rel"] * 100,
+                    "%",
+                    f"Mirror gap, exports {row['period']}",
+                )
+            )
+    if ytd is not None and not ytd.empty:
+        rows = ytd[(ytd["flow"].astype(object) == "turnover") & ytd["value_usd"].notna()]
+        if not rows.empty:
+            row = rows.sort_values("period").iloc[-1]
+            who = f"{country_name(str(row['reporter']))}'s total trade with the world"
+            text = f"{who}, {row['months']} {row['period']}: {_usd(row['value_usd'])}"
+            rate = _finite(row["growth"])
+            if rate is not None:
+                text += f", {rate * 100:+.1f}% on {row['months']} {row['base_period']}"
+            sentences.append(text + f" ({row['source']}).")
+            label = f"World turnover {row['months']} {row['period']}"
+            figures.append(_figure("world_turnover_ytd", row["value_usd"], "USD", label))
+            if rate is not None:
+                figures.append(
+                    _figure("world_turnover_ytd_growth", rate * 100, "%", f"{label}, growth")
+                )
+    return Highlights(" ".join(sentences), figures)
+
+
+def structure_highlights(top, concentration, contribution) -> Highlights:
+    """The highlights of the commodity structure of one flow in one year.
+
+    Parameters
+    ----------
+    top : DataFrame
+        :func:`kztrade.growth.top_n` by commodity for the year.
+    concentration : DataFrame
+        :func:`kztrade.growth.hhi` by commodity over the years (the last one is the year).
+    contribution : DataFrame
+        :func:`kztrade.growth.contributions` by commodity for the year.
+
+    Returns
+    -------
+    Highlights
+        Figures ``total``, ``top_chapter``, ``top_share``, ``top_n_share``, ``hhi``,
+        ``hhi_first``, ``growth``, ``top_contributor`` and ``top_contribution``.
+
+    Examples
+    --------
+    >>> from kztrade.growth import contributions, hhi, top_n
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2024, 2024, 2025, 2025], "reporter": "KAZ",
+    ...                 "partner": "WLD", "flow": "export", "commodity": ["27", "26"] * 2,
+    ...                 "value_usd": [40e9, 10e9, 45e9, 10e9], "source": "BNS"}, freq="Y")
+    >>> last = f[f.period == "2025"]
+    >>> h = structure_highlights(top_n(last, n=1, of="commodity"), hhi(f, of="commodity"),
+    ...                          contributions(f, component="commodity"))
+    >>> print(h.text)  # doctest: +NORMALIZE_WHITESPACE
+    In **2025**, Kazakhstan's exports came to **55.00 bn USD** (BNS). The largest chapter,
+    27 Mineral fuels, oil, gas, made up **81.8%**; the top 1 together 81.8%. Concentration
+    (HHI) was 7,025, as concentrated as 1.4 equally large chapters (6,800 in 2024). Exports
+    grew by 10.0% on 2024; 27 Mineral fuels, oil, gas contributed the most: +10.0
+    percentage points.
+    """
+    listed = top[top["rank"].notna()].sort_values("rank")
+    if listed.empty:
+        raise ParameterError("structure_highlights: `top` lists no chapter")
+    year = listed["period"].iloc[0]
+    flow = str(listed["flow"].iloc[0])
+    total = float(top["value_usd"].sum())
+    first = listed.iloc[0]
+    who = country_name(str(first["reporter"]))
+    noun = {"export": "exports", "import": "imports"}.get(flow, flow)
+    n_top = len(listed)
+    top_share = float(listed["share"].sum())
+    sentences = [
+        f"In **{year}**, {who}'s {noun} came to **{_usd(total)}** ({first['source']}).",
+        f"The largest chapter, {chapter_name(first['commodity'])}, made up "
+        f"**{first['share'] * 100:.1f}%**; the top {n_top} together {top_share * 100:.1f}%.",
+    ]
+    figures = [
+        _figure("total", total, "USD", f"{noun.capitalize()} {year}"),
+        _figure("top_chapter", chapter_name(first["commodity"]), None, f"Largest chapter {year}"),
+        _figure("top_share", first["share"] * 100, "%", f"Largest chapter's share {year}"),
+        _figure("top_n_share", top_share * 100, "%", f"Top {n_top} chapters' share {year}"),
+    ]
+    conc = concentration.sort_values("period")
+    now = conc[conc["period"] == year]
+    if len(now):
+        h, eq = float(now["hhi"].iloc[0]), float(now["equivalent_number"].iloc[0])
+        text = (
+            f"Concentration (HHI) was {h:,.0f}, as concentrated as {eq:.1f} equally large chapters"
+        )
+        figures.append(_figure("hhi", h, None, f"HHI {year}"))
+        start = conc.iloc[0]
+        if start["period"] < year and np.isfinite(start["hhi"]):
+            text += f" ({start['hhi']:,.0f} in {start['period']})"
+            figures.append(_figure("hhi_first", start["hhi"], None, f"HHI {start['period']}"))
+        sentences.append(text + ".")
+    rows = contribution[
+        (contribution["period"] == year) & contribution["contribution_pp"].notna()
+    ].sort_values("contribution_pp", ascending=False, kind="stable")
+    if len(rows):
+        growth_pp = float(rows["total_growth_pp"].iloc[0])
+        best = rows.iloc[0]
+        verb = "grew" if growth_pp >= 0 else "fell"
+        sentences.append(
+            f"{noun.capitalize()} {verb} by {abs(growth_pp):.1f}% on {best['base_period']}; "
+            f"{chapter_name(best['commodity'])} contributed the most: "
+            f"{best['contribution_pp']:+.1f} percentage points."
+        )
+        figures += [
+            _figure("growth", growth_pp, "%", f"{noun.capitalize()} growth {year}"),
+            _figure(
+                "top_contributor",
+                chapter_name(best["commodity"]),
+                None,
+                f"Largest contribution to growth {year}",
+            ),
+            _figure(
+                "top_contribution",
+                best["contribution_pp"],
+                "pp",
+                f"Largest contribution {year}, percentage points",
+            ),
+        ]
+    return Highlights(" ".join(sentences), figures)
+
+
+def explain_forecast(result, *, what: str) -> Highlights:
+    """Say which model a forecast chose and why, with the backtest's own numbers.
+
+    Parameters
+    ----------
+    result : kztrade.forecast.ForecastResult
+    what : str
+        What was forecast, e.g. "Kazakhstan–Mongolia turnover".
+
+    Returns
+    -------
+    Highlights
+        Figures ``model``, ``mase``, ``naive_mase``, ``forecast_last`` (the last forecast
+        period's value) and ``forecast_first``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kztrade.forecast import ForecastResult
+    >>> years = pd.period_range("2026", periods=2, freq="Y")
+    >>> result = ForecastResult(
+    ...     mean=pd.Series([130e6, 135e6], index=years),
+    ...     intervals=pd.DataFrame({"lower_80": [120e6, 118e6], "upper_80": [141e6, 152e6],
+    ...                             "lower_95": [112e6, 106e6], "upper_95": [150e6, 170e6]},
+    ...                            index=years),
+    ...     model="ARIMA(0,1,1)", candidate="arima", transform="log", season_length=1,
+    ...     levels=(80, 95), forecasts=pd.DataFrame(index=years), candidates={},
+    ...     backtest=pd.DataFrame({
+    ...         "candidate": ["naive", "arima", "theta"],
+    ...         "model": ["naive", "ARIMA(0,1,1)", "Theta"], "mase": [4.26, 3.94, 3.95],
+    ...         "smape": [64.7, 62.0, 59.6], "coverage_80": [0.67, 0.67, 0.33],
+    ...         "coverage_95": [1.0, 1.0, 1.0], "origins": 3, "note": "",
+    ...         "chosen": [False, True, False]}))
+    >>> print(explain_forecast(result, what="turnover").text)  # doctest: +NORMALIZE_WHITESPACE
+    The forecast of turnover for 2026–2027 uses **ARIMA(0,1,1)**, fitted on logarithms. It
+    had the smallest error when forecasting the series' own past from 3 rolling origins: a
+    mean absolute scaled error (MASE) of 3.94, against 4.26 for the naive forecast and 3.95
+    for the runner-up, Theta. In that backtest its 80% intervals held in 67% and its 95%
+    intervals held in 100% of periods.
+    """
+    table = result.backtest
+    chosen = table[table["chosen"]].iloc[0]
+    naive = table[table["candidate"] == "naive"]
+    ranked = table[~table["chosen"] & table["mase"].notna()].sort_values("mase", kind="stable")
+    first, last = result.mean.index[0], result.mean.index[-1]
+    span = str(first) if first == last else f"{first}–{last}"
+    scale = "logarithms" if result.transform == "log" else "the values themselves"
+    origins = int(chosen["origins"]) if "origins" in table.columns else None
+    sentences = [f"The forecast of {what} for {span} uses **{result.model}**, fitted on {scale}."]
+    if pd.notna(chosen["mase"]):
+        text = (
+            f"It had the smallest error when forecasting the series' own past"
+            f"{f' from {origins} rolling origins' if origins else ''}: a mean absolute scaled "
+            f"error (MASE) of {chosen['mase']:.2f}"
+        )
+        if len(naive) and not bool(naive["chosen"].iloc[0]):
+            text += f", against {naive['mase'].iloc[0]:.2f} for the naive forecast"
+        if len(ranked):
+            text += (
+                f" and {ranked['mase'].iloc[0]:.2f} for the runner-up, {ranked['model'].iloc[0]}"
+            )
+        sentences.append(text + ".")
+        held = [
+            f"{level}% intervals held in {chosen[f'coverage_{level}'] * 100:.0f}%"
+            for level in result.levels
+            if f"coverage_{level}" in table.columns and pd.notna(chosen[f"coverage_{level}"])
+        ]
+        if held:
+            sentences.append("In that backtest its " + " and its ".join(held) + " of periods.")
+    sentences += [f"Note: {note}" for note in result.notes]
+    figures = [
+        _figure("model", result.model, None, "Chosen model"),
+        _figure("mase", chosen["mase"], None, "Backtest MASE"),
+    ]
+    if len(naive):
+        figures.append(_figure("naive_mase", naive["mase"].iloc[0], None, "Naive MASE"))
+    figures += [
+        _figure("forecast_first", result.mean.iloc[0], "USD", f"Forecast {first}"),
+        _figure("forecast_last", result.mean.iloc[-1], "USD", f"Forecast {last}"),
+    ]
+    return Highlights(" ".join(sentences), figures)
+
+
+def projection_highlights(projection, *, what: str) -> Highlights:
+    """Say what a full-year projection from January-to-month data amounts to.
+
+    Parameters
+    ----------
+    projection : kztrade.forecast.FullYearProjection
+    what : str
+        What was projected, e.g. "Kazakhstan's exports".
+
+    Returns
+    -------
+    Highlights
+        Figures ``ytd``, ``projected_total``, ``projected_lower_95``, ``projected_upper_95``
+        (when there is a 95% interval) and ``ytd_share``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kztrade.forecast import FullYearProjection
+    >>> p = FullYearProjection(year=2024, months_observed=4,
+    ...     last_observed=pd.Period("2024-04", "M"), ytd_total=20e9, total=60e9,
+    ...     intervals={95: (52e9, 69e9)}, ytd_share=1 / 3, forecast=None)
+    >>> print(projection_highlights(p, what="exports").text)  # doctest: +NORMALIZE_WHITESPACE
+    January–April 2024: exports of **20.00 bn USD**. Projected for the whole of 2024:
+    **60.00 bn USD** (95% interval 52.00 bn USD to 69.00 bn USD), with the published
+    months making up 33.3% of it.
+    """
+    p = projection
+    year = p.year
+    months = p.months_observed
+    observed = (
+        f"January–{p.last_observed.strftime('%B')} {year}" if p.last_observed is not None else ""
+    )
+    if months == 12:
+        text = f"{what.capitalize()} in {year}: **{_usd(p.total)}** (all twelve months published)."
+    else:
+        text = (
+            f"{observed}: {what} of **{_usd(p.ytd_total)}**. " if months else ""
+        ) + f"Projected for the whole of {year}: **{_usd(p.total)}**"
+        bounds = [
+            f"{level}% interval {_usd(lo)} to {_usd(hi)}" for level, (lo, hi) in p.intervals.items()
+        ]
+        if bounds:
+            text += " (" + "; ".join(bounds) + ")"
+        text += (
+            f", with the published months making up {p.ytd_share * 100:.1f}% of it"
+            f"{f'; the rest is forecast by {p.forecast.model}' if p.forecast is not None else ''}."
+        )
+    figures = [
+        _figure("ytd", p.ytd_total, "USD", f"{what.capitalize()}, {observed or year}"),
+        _figure("projected_total", p.total, "USD", f"{what.capitalize()} {year}, projected"),
+    ]
+    if 95 in p.intervals:
+        lo, hi = p.intervals[95]
+        figures += [
+            _figure("projected_lower_95", lo, "USD", f"{year} projection, 95% lower bound"),
+            _figure("projected_upper_95", hi, "USD", f"{year} projection, 95% upper bound"),
+        ]
+    figures.append(_figure("ytd_share", p.ytd_share * 100, "%", "Published share of the year"))
+    return Highlights(text, figures)
+
+
+# -- charts the notebooks need beyond kztrade.plotting ------------------------------------
+
+
+def span(frame) -> str:
+    """The periods a frame covers, for a title: ``"2020–2025"`` (or one period).
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2020, 2025], "reporter": "KAZ", "partner": "MNG",
+    ...                 "flow": "export", "commodity": "TOTAL", "value_usd": 1.0,
+    ...                 "source": "BNS"}, freq="Y")
+    >>> span(f)
+    '2020–2025'
+    """
+    if frame.empty:
+        return "no data"
+    first, last = frame["period"].min(), frame["period"].max()
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def _auto_units(largest: float) -> str:
+    return "billions" if abs(largest) >= 1e9 else "millions"
+
+
+def usd_axis(ax, *, units: str = "auto"):
+    """Label a chart's y-axis in USD millions (or billions) when it was drawn in USD.
+
+    ``units="auto"`` chooses billions when the axis reaches a billion, else millions.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0, 2.5e8])
+    >>> ax = usd_axis(ax)
+    >>> ax.get_ylabel(), ax.yaxis.get_major_formatter()(2.5e8, 0)
+    ('USD millions', '250')
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    if units == "auto":
+        units = _auto_units(max(abs(v) for v in ax.get_ylim()))
+    scale, _ = _UNITS[units]
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value / scale:,.0f}"))
+    ax.set_ylabel(f"USD {units}")
+    return ax
+
+
+def coverage_note(frame) -> str:
+    """Say which months each year of :func:`annual` sums, and which years it left out.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> months = [f"2021-{m:02d}" for m in range(1, 13)] + ["2022-01"]
+    >>> f = make_frame({"period": months, "reporter": "KAZ", "partner": "WLD",
+    ...                 "flow": "export", "commodity": "27", "value_usd": 1.0,
+    ...                 "source": "BNS"}, freq="M")
+    >>> coverage_note(annual(f))
+    'Each year Jan–Dec. Left out, as not all its months are published: 2022.'
+    """
+    text = f"Each year {frame.attrs.get('months', 'Jan–Dec')}."
+    left_out = sorted({item.split(" ")[0] for item in frame.attrs.get("incomplete", [])})
+    if left_out:
+        text += f" Left out, as not all its months are published: {', '.join(left_out)}."
+    return text
+
+
+def mirror_chart(gaps, *, ax=None):
+    """Chart a mirror comparison with its title, sources and CIF/FOB note.
+
+    Draws :func:`kztrade.plotting.plot_mirror`; when the two countries have no figures in
+    common, says so on the chart instead.
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        :func:`kztrade.mirror.mirror` of one reporter and partner.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kztrade.mirror import mirror
+    >>> from kztrade.schema import make_frame
+    >>> kaz = make_frame({"period": [2018, 2019], "reporter": "KAZ", "partner": "MNG",
+    ...                   "flow": "export", "commodity": "TOTAL",
+    ...                   "value_usd": [73.2e6, 58.2e6], "source": "IMF-DOTS"}, freq="Y")
+    >>> mng = make_frame({"period": [2018, 2019], "reporter": "MNG", "partner": "KAZ",
+    ...                   "flow": "import", "commodity": "TOTAL",
+    ...                   "value_usd": [40.1e6, 29.1e6], "source": "IMF-DOTS"}, freq="Y")
+    >>> fig, ax = plt.subplots()
+    >>> mirror_chart(mirror(kaz, mng), ax=ax).get_title(loc="left")
+    'Kazakhstan and Mongolia report their trade, 2018–2019'
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    from kztrade.plotting import plot_mirror
+
+    ax = plt.gca() if ax is None else ax
+    both = gaps.dropna(subset=["reporter_usd", "partner_usd"], how="all")
+    if both.empty:
+        ax.text(
+            0.5,
+            0.5,
+            "No figures of both countries in these years",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="0.4",
+        )
+        ax.set_axis_off()
+        return ax
+    reporter, partner = str(both["reporter"].iloc[0]), str(both["partner"].iloc[0])
+    plot_mirror(both, ax=ax)
+    sources = sorted(
+        {str(s) for s in both["reporter_source"].dropna()}
+        | {str(s) for s in both["partner_source"].dropna()}
+    )
+    named = "; ".join(f"{s} ({SOURCE_NAMES[s]})" if s in SOURCE_NAMES else s for s in sources)
+    factor = float(both["cif_fob"].iloc[0])
+    note = (
+        f"Imports are recorded CIF, exports FOB; imports divided by {factor:g} to compare."
+        if factor != 1
+        else "Imports are recorded CIF, exports FOB; not adjusted."
+    )
+    caption(
+        ax,
+        title=f"{country_name(reporter)} and {country_name(partner)} report their trade, "
+        f"{span(both)}",
+        source=f"{named}, {span(both)}",
+        note=note,
+    )
+    return ax
+
+
+def plot_structure(top, *, ax=None):
+    """Bar chart of the shares of the top items and "other", largest first.
+
+    Parameters
+    ----------
+    top : DataFrame
+        :func:`kztrade.growth.top_n` by commodity for one period and flow.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kztrade.growth import top_n
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": 2025, "reporter": "KAZ", "partner": "WLD",
+    ...                 "flow": "export", "commodity": ["27", "26", "72"],
+    ...                 "value_usd": [50e9, 3e9, 4e9], "source": "BNS"}, freq="Y")
+    >>> fig, ax = plt.subplots()
+    >>> [t.get_text() for t in plot_structure(top_n(f, n=2, of="commodity"),
+    ...                                       ax=ax).get_yticklabels()]
+    ['27 Mineral fuels, oil, gas', '72 Iron and steel', 'other (1 chapter)']
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    ax = plt.gca() if ax is None else ax
+    table = structure_table(top)
+    data = pd.DataFrame(
+        {"label": table.iloc[:, 0].to_numpy(), "share": top["share"].to_numpy() * 100}
+    )
+    sns.barplot(data=data, x="share", y="label", color="#4c72b0", ax=ax)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%.1f%%", padding=3, fontsize=8)
+    ax.set_xlabel("Share of the total, %")
+    ax.set_ylabel("")
+    return ax
+
+
+def plot_concentration(concentration, *, ax=None):
+    """Line chart of the Herfindahl–Hirschman index over time, with its equivalent number.
+
+    Parameters
+    ----------
+    concentration : DataFrame
+        :func:`kztrade.growth.hhi` of one flow over several periods.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kztrade.growth import hhi
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2024, 2024, 2025, 2025], "reporter": "KAZ",
+    ...                 "partner": "WLD", "flow": "export", "commodity": ["27", "26"] * 2,
+    ...                 "value_usd": [40e9, 10e9, 45e9, 10e9], "source": "BNS"}, freq="Y")
+    >>> fig, ax = plt.subplots()
+    >>> plot_concentration(hhi(f, of="commodity"), ax=ax).get_ylabel()
+    'HHI (0–10,000)'
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    ax = plt.gca() if ax is None else ax
+    data = concentration.sort_values("period").assign(
+        year=lambda d: d["period"].dt.year, hhi=lambda d: d["hhi"].astype(float)
+    )
+    # a missing year stays a gap in the line instead of being bridged
+    years = pd.DataFrame({"year": range(int(data["year"].min()), int(data["year"].max()) + 1)})
+    line = years.merge(data[["year", "hhi"]], on="year", how="left")
+    ax.plot(line["year"], line["hhi"], marker="o", color=sns.color_palette()[0])
+    for row in data.itertuples(index=False):
+        if np.isfinite(row.equivalent_number):
+            ax.annotate(
+                f"≈{row.equivalent_number:.1f}",
+                (row.year, row.hhi),
+                textcoords="offset points",
+                xytext=(0, 7),
+                ha="center",
+                fontsize=8,
+            )
+    ax.set_xlabel("")
+    ax.set_ylabel("HHI (0–10,000)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return ax
+
+
+def plot_contributions(contribution, *, period, n: int = 8, ax=None):
+    """Bar chart of the items that contributed most to a total's growth, in percentage points.
+
+    The ``n`` largest contributions by absolute size are drawn; the rest are summed into
+    "other", so that the bars add up to the total's growth.
+
+    Parameters
+    ----------
+    contribution : DataFrame
+        :func:`kztrade.growth.contributions` by commodity.
+    period : int or str
+        The period whose growth is decomposed.
+    n : int, default 8
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kztrade.growth import contributions
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2024, 2024, 2025, 2025], "reporter": "KAZ",
+    ...                 "partner": "WLD", "flow": "export", "commodity": ["27", "26"] * 2,
+    ...                 "value_usd": [40e9, 10e9, 45e9, 9e9], "source": "BNS"}, freq="Y")
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_contributions(contributions(f, component="commodity"), period=2025, ax=ax)
+    >>> [round(float(p.get_width()), 1) for p in ax.patches]
+    [10.0, -2.0]
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    ax = plt.gca() if ax is None else ax
+    rows = contribution[contribution["period"] == _bound(contribution, period, "period")]
+    if isinstance(_bound(contribution, period, "period"), int):
+        rows = contribution[contribution["period"].dt.year == period]
+    rows = rows[rows["contribution_pp"].notna()]
+    if rows.empty:
+        ax.text(
+            0.5,
+            0.5,
+            f"No growth figure for {period}: the year before is not in the data",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="0.4",
+        )
+        ax.set_axis_off()
+        return ax
+    rows = rows.assign(size=rows["contribution_pp"].abs()).sort_values(
+        "size", ascending=False, kind="stable"
+    )
+    shown = rows.head(n)
+    labels = [chapter_name(c) for c in shown["commodity"]]
+    values = shown["contribution_pp"].tolist()
+    rest = rows.iloc[n:]
+    if len(rest):
+        labels.append(f"other ({len(rest)} chapters)")
+        values.append(float(rest["contribution_pp"].sum()))
+    data = pd.DataFrame({"label": labels, "pp": values})
+    colors = ["#4c72b0" if v >= 0 else "#c44e52" for v in values]
+    sns.barplot(data=data, x="pp", y="label", hue="label", palette=colors, legend=False, ax=ax)
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_xlabel("Contribution to growth, percentage points")
+    ax.set_ylabel("")
+    return ax
+
+
+def forecast_series(trade, monthly, *, series: str, partner: str, flow: str, sources):
+    """The series the forecast notebook forecasts, with a title, and the data it came from.
+
+    Parameters
+    ----------
+    trade : DataFrame
+        :func:`kztrade.datasets.load_partner_annual`.
+    monthly : DataFrame
+        :func:`kztrade.datasets.load_total_monthly`.
+    series : {"partner", "total"}
+        A partner's annual trade (joined from ``sources`` with :func:`spliced_series`), or
+        Kazakhstan's monthly trade with the world.
+    partner : str
+        ISO3 code, for ``series="partner"``.
+    flow : {"turnover", "export", "import", "balance"}
+    sources : list of str
+        For ``series="partner"``.
+
+    Returns
+    -------
+    values : Series
+        With ``attrs["title"]`` (what it is, e.g. "Kazakhstan–Mongolia turnover") and
+        ``attrs["source"]`` (sources and years, for a caption).
+    data : DataFrame
+        The rows of the tidy frame the series was made from (for
+        :func:`kztrade.reports.record_sources`).
+
+    Examples
+    --------
+    >>> from kztrade.datasets import load_partner_annual, load_total_monthly
+    >>> y, data = forecast_series(load_partner_annual(), load_total_monthly(),
+    ...     series="partner", partner="MNG", flow="turnover", sources=["COMTRADE", "BNS"])
+    >>> y.attrs["title"], y.index[0], y.index[-1], sorted(data["source"].unique())
+    ('Kazakhstan–Mongolia turnover', Period('1995', 'Y-DEC'), Period('2025', 'Y-DEC'), \
+['BNS', 'COMTRADE'])
+    """
+    measure = _MEASURE_LABELS[flow].lower()
+    if series == "partner":
+        out = spliced_series(trade, partner=partner, sources=sources, measure=flow)
+        used = out.attrs["sources"]
+        parts = [
+            select(trade, partner=partner, source=source, first=first, last=last)
+            for source, (first, last) in used.items()
+        ]
+        data = pd.concat(parts, ignore_index=True)
+        data.attrs = dict(trade.attrs)
+        out.attrs["title"] = f"Kazakhstan–{country_name(partner)} {measure}"
+        out.attrs["source"] = "; ".join(
+            f"{s} ({SOURCE_NAMES.get(s, s)}), {a}–{b}" if a != b else f"{s}, {a}"
+            for s, (a, b) in used.items()
+        )
+        return out, data
+    out = to_series(monthly, measure=flow)
+    out.attrs["title"] = f"Kazakhstan's {measure} with the world, monthly"
+    out.attrs["source"] = describe_sources(monthly)
+    return out, monthly
+
+
+def plot_projection(monthly, projection, *, ax=None):
+    """Bar chart of the complete years' totals and the projected year with its intervals.
+
+    The projected year's bar shows the published months (solid) and the projected rest
+    (light), with the widest interval as an error bar.
+
+    Parameters
+    ----------
+    monthly : Series
+        The monthly series the projection was made from.
+    projection : kztrade.forecast.FullYearProjection
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from kztrade.forecast import FullYearProjection
+    >>> y = pd.Series(5e9, index=pd.period_range("2022-01", "2024-04", freq="M"))
+    >>> p = FullYearProjection(year=2024, months_observed=4,
+    ...     last_observed=pd.Period("2024-04", "M"), ytd_total=20e9, total=60e9,
+    ...     intervals={95: (52e9, 69e9)}, ytd_share=1 / 3, forecast=None)
+    >>> fig, ax = plt.subplots()
+    >>> [round(b.get_height()) for b in plot_projection(y, p, ax=ax).patches]
+    [60, 60, 20, 40]
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    ax = plt.gca() if ax is None else ax
+    years = monthly.groupby(monthly.index.year)
+    totals = years.sum()[years.size() == 12]
+    totals = totals[totals.index < projection.year]
+    scale = (
+        1e9 if max(abs(totals.max() if len(totals) else 0), abs(projection.total)) >= 1e9 else 1e6
+    )
+    unit = "USD billions" if scale == 1e9 else "USD millions"
+    x = [str(y) for y in totals.index]
+    ax.bar(x, totals.to_numpy() / scale, color="#4c72b0", label="complete years")
+    label = str(projection.year)
+    ax.bar(
+        [label],
+        [projection.ytd_total / scale],
+        color="#4c72b0",
+        alpha=0.9,
+        label="published months",
+    )
+    rest = projection.total - projection.ytd_total
+    ax.bar(
+        [label],
+        [rest / scale],
+        bottom=[projection.ytd_total / scale],
+        color="#4c72b0",
+        alpha=0.35,
+        label="projected",
+    )
+    if projection.intervals:
+        level = max(projection.intervals)
+        lo, hi = projection.intervals[level]
+        ax.errorbar(
+            [label],
+            [projection.total / scale],
+            yerr=[[(projection.total - lo) / scale], [(hi - projection.total) / scale]],
+            fmt="none",
+            ecolor="0.2",
+            capsize=6,
+            label=f"{level}% interval",
+        )
+    ax.set_ylabel(unit)
+    ax.legend(frameon=False, fontsize=8)
+    return ax

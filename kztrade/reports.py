@@ -36,6 +36,7 @@ import multiprocessing
 import numbers
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -58,6 +59,8 @@ __all__ = [
     "RECORD_MIME",
     "DEFAULT_NOTEBOOKS",
     "DEFAULT_KERNEL",
+    "STATEMENT_NOTEBOOK",
+    "record_all",
     "record",
     "record_sources",
     "read_records",
@@ -78,6 +81,8 @@ DEFAULT_NOTEBOOKS: tuple[str, ...] = (
     "commodity_structure",
     "turnover_forecast",
 )
+#: The notebook ``kztrade report --statement TEXT`` adds, to check an official statement.
+STATEMENT_NOTEBOOK = "statement_check"
 #: The Jupyter kernel notebooks run in: ipykernel's own, i.e. the Python that runs kztrade.
 DEFAULT_KERNEL = "python3"
 #: The packages whose versions the manifest lists.
@@ -169,6 +174,31 @@ def record(name: str, value, *, unit: str | None = None, label: str | None = Non
     if _in_kernel():
         _display({"kind": "figure", **payload}, f"{payload['label']}: {format_figure(payload)}")
     return payload
+
+
+def record_all(figures) -> list[dict]:
+    """Record several key figures at once (see :func:`record`).
+
+    Parameters
+    ----------
+    figures : iterable of dict
+        Each with ``name`` and ``value``, and optionally ``unit`` and ``label``, as in the
+        ``figures`` of :class:`kztrade.notebooks.Highlights`.
+
+    Returns
+    -------
+    list of dict
+        What was recorded.
+
+    Examples
+    --------
+    >>> [f["value"] for f in record_all([{"name": "a", "value": 1}, {"name": "b", "value": 2.5,
+    ...                                   "unit": "%"}])]
+    [1, 2.5]
+    """
+    return [
+        record(f["name"], f["value"], unit=f.get("unit"), label=f.get("label")) for f in figures
+    ]
 
 
 def record_sources(frame, *, name: str | None = None) -> dict:
@@ -701,6 +731,29 @@ def _kernel_config():
     return config
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_ARROW = re.compile(r"^\s*-+>\s*(\d+)\s?(.*)$")
+
+
+def _failing_line(traceback: Sequence[str] | None, source: str | None) -> str | None:
+    r"""The line of the cell where the error arose, as IPython's traceback marks it.
+
+    Examples
+    --------
+    >>> _failing_line(["Cell In[3], line 2", "      1 x = 1\n----> 2 y = 1 / 0\n"], "")
+    'y = 1 / 0'
+    >>> _failing_line([], "first line\nsecond")
+    'first line'
+    """
+    for entry in traceback or []:
+        for line in _ANSI.sub("", entry).splitlines():
+            match = _ARROW.match(line)
+            if match:
+                return match.group(2).strip()
+    lines = (source or "").strip().splitlines()
+    return lines[0] if lines else None
+
+
 def _execute(job: Job, staging: str, options: dict) -> Result:
     """Run one job into ``staging``: the executed notebook and its HTML. Never raises."""
     import papermill
@@ -731,13 +784,12 @@ def _execute(job: Job, staging: str, options: dict) -> Result:
             else [],
         )
     except PapermillExecutionError as exc:
-        lines = (exc.source or "").strip().splitlines()
         error = {
             "ename": exc.ename,
             "evalue": exc.evalue,
             "cell": exc.cell_index,
             "execution_count": exc.exec_count,
-            "line": lines[0] if lines else None,
+            "line": _failing_line(exc.traceback, exc.source),
         }
     except Exception as exc:  # the kernel died, timed out or did not start
         error = {"ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[0:1]}
@@ -780,7 +832,12 @@ def _plan(
     *,
     from_text: bool,
     partner_parameter: bool = False,
+    fixed: Mapping[str, Mapping[str, object]] | None = None,
 ) -> list[Job]:
+    """Plan the jobs: every notebook once per partner if it has a ``partner`` parameter.
+
+    Notebooks named in ``fixed`` (by file stem) run once, with those parameters added.
+    """
     if not notebooks:
         raise ParameterError("no notebooks to run; name at least one")
     declared_by = {}
@@ -811,22 +868,25 @@ def _plan(
                 "partners were given but none of the selected notebooks has a 'partner' "
                 "parameter; leave out --partner or choose other notebooks"
             )
+    fixed = dict(fixed or {})
     jobs = []
     for path, declared in declared_by.items():
         own = {k: v for k, v in parameters.items() if k in declared or len(declared_by) == 1}
-        title = _title(path)
+        once = fixed.get(path.stem)
         runs: list[dict] = [{}]
-        if _PARTNER in declared and partners:
+        if once is not None:
+            runs = [dict(once)]
+        elif _PARTNER in declared and partners:
             runs = [{_PARTNER: p} for p in partners]
         for extra in runs:
             given = bind_parameters(
                 declared, {**own, **extra}, notebook=path.stem, from_text=from_text
             )
             resolved = {name: p.default for name, p in declared.items()} | given
-            name = path.stem
-            if _PARTNER in declared:
+            name, title = path.stem, _title(path)
+            if _PARTNER in declared and once is None:
                 name = f"{name}_{resolved[_PARTNER]}"
-                title = f"{_title(path)} — {resolved[_PARTNER]}"
+                title = f"{title} — {resolved[_PARTNER]}"
             jobs.append(Job(str(path), name, given, resolved, title))
     names = [j.name for j in jobs]
     clash = sorted({n for n in names if names.count(n) > 1})
@@ -1020,6 +1080,30 @@ def _publish(staging: Path, out: Path, results: list[Result], manifest: dict) ->
                     (out / stale).unlink()
 
 
+#: Environment variables that cap the threads of numpy's linear-algebra libraries.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """Start kernels with one linear-algebra thread each, unless the user chose otherwise.
+
+    Notebooks already run in parallel, one process each; and the models fitted in them
+    work on small matrices, where threads only compete (statsmodels' state-space fits ran
+    several times slower with them on a busy machine, see benchmarks/report_speed.py).
+    """
+    saved = {name: os.environ.get(name) for name in BLAS_THREAD_VARIABLES}
+    for name, value in saved.items():
+        if value is None:
+            os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+
+
 def _pool_context():
     # fork shares the parent's imports (papermill, nbconvert: seconds to import); elsewhere,
     # or where fork is not offered, start fresh interpreters
@@ -1073,6 +1157,7 @@ def build_report(
     timeout: float | None = None,
     progress: bool | None = None,
     command: str | None = None,
+    statement: str | None = None,
 ) -> Report:
     """Run notebooks for each partner, render them, and publish the report folder.
 
@@ -1103,6 +1188,10 @@ def build_report(
         Show a progress bar; default: when the error stream is a terminal.
     command : str, optional
         The command line, for the manifest.
+    statement : str, optional
+        The text of an official statement on trade: adds the ``statement_check`` notebook,
+        run once, with this ``statement``, and with ``partner`` set to the one partner
+        given, or else left to be read from the text.
 
     Returns
     -------
@@ -1124,7 +1213,18 @@ def build_report(
     kztrade.errors.ParameterError: no notebook 'no_such_notebook': ...
     """
     notebooks = list(DEFAULT_NOTEBOOKS if notebooks is None else notebooks)
-    plan = _plan(notebooks, partners, dict(parameters or {}), from_text=from_text)
+    fixed = {}
+    if statement is not None:
+        if not isinstance(statement, str) or not statement.strip():
+            raise ParameterError("the statement is empty; give the statement's text")
+        if STATEMENT_NOTEBOOK not in [Path(str(n)).stem for n in notebooks]:
+            notebooks.append(STATEMENT_NOTEBOOK)
+        one = list(dict.fromkeys(partners or []))
+        fixed[STATEMENT_NOTEBOOK] = {
+            "statement": statement,
+            _PARTNER: one[0].strip().upper() if len(one) == 1 else "",
+        }
+    plan = _plan(notebooks, partners, dict(parameters or {}), from_text=from_text, fixed=fixed)
     argv = check_kernel(kernel)
     if jobs is not None and jobs < 1:
         raise ParameterError(f"jobs must be 1 or more, got {jobs}")
@@ -1144,7 +1244,7 @@ def build_report(
     t0 = time.perf_counter()
     staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
     try:
-        with _locked(staging / _LOCK_NAME):
+        with _locked(staging / _LOCK_NAME), _one_blas_thread():
             results = _run_jobs(plan, staging, options, n_jobs=n_jobs, progress=progress)
             seconds = time.perf_counter() - t0
             manifest = _manifest(results, options=options, started=started, seconds=seconds)
@@ -1218,7 +1318,7 @@ def run_notebook(
     }
     staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
     try:
-        with _locked(staging / _LOCK_NAME):
+        with _locked(staging / _LOCK_NAME), _one_blas_thread():
             result = _execute(job, str(staging), options)
             with _locked(out / _LOCK_NAME):
                 for name in result.files.values():

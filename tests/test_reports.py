@@ -1,7 +1,10 @@
 """Tests of kztrade.reports and kztrade.notebooks that need no Jupyter kernel."""
 
 import base64
+import contextlib
 import copy
+import html
+import io
 import json
 import math
 import re
@@ -15,7 +18,8 @@ import pandas as pd
 import papermill
 import pytest
 
-from kztrade import reports
+from kztrade import cli, datasets, reports
+from kztrade import notebooks as notebooks_module
 from kztrade.errors import ParameterError
 from kztrade.notebooks import (
     Parameter,
@@ -345,6 +349,17 @@ def test_read_parameters_wants_literal_defaults(tmp_path):
         read_parameters(path)
 
 
+def test_read_parameters_refuses_lines_papermill_would_skip(tmp_path):
+    path = write_notebook(
+        tmp_path / "eq.ipynb", 'partner = "MNG"  # partner (for series = "partner")\n'
+    )
+    with pytest.raises(
+        ParameterError,
+        match=r"eq.ipynb: papermill cannot read parameter 'partner' on line 1 .*no '=' in its",
+    ):
+        read_parameters(path)
+
+
 def test_a_notebook_without_parameters_has_none(tmp_path):
     path = tmp_path / "plain.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), path)
@@ -441,3 +456,210 @@ def test_bind_parameters_does_not_mutate_its_input():
     values = {"labels": ("a", "b")}
     assert bind_parameters(declared, values, notebook="s") == {"labels": ["a", "b"]}
     assert values == {"labels": ("a", "b")}
+
+
+# -- kztrade's own notebooks, executed ------------------------------------------------------
+
+NOTEBOOKS = ("trade_overview", "commodity_structure", "turnover_forecast")
+PARAMETERS = {
+    "trade_overview": [
+        "reporter", "partner", "first_year", "last_year", "source", "ytd_month", "cif_fob",
+    ],
+    "commodity_structure": ["flow", "first_year", "last_year", "top", "months"],
+    "turnover_forecast": ["series", "partner", "flow", "sources", "horizon", "year"],
+}  # fmt: skip
+
+
+def code_cells(name):
+    nb = nbformat.read(notebook_dir() / f"{name}.ipynb", as_version=4)
+    return nb, [c for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebooks_declare_their_parameters_and_are_committed_clean(name):
+    assert (
+        list(papermill.inspect_notebook(str(notebook_dir() / f"{name}.ipynb")))
+        == (PARAMETERS[name])
+    )
+    assert list(read_parameters(name)) == PARAMETERS[name]
+    nb, cells = code_cells(name)
+    tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and cells[0] is tagged[0]
+    assert f"notebooks.check_{name}(" in cells[1].source  # the check comes right after
+    for cell in cells:
+        assert cell.outputs == [] and cell.execution_count is None
+        assert "def " not in cell.source and "lambda" not in cell.source
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+def text_of(page):
+    """The visible text of a report page."""
+    body = page[page.index("<main>") :]
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", body, flags=re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+
+
+def check_page(path, *, images):
+    page = path.read_text(encoding="utf-8")
+    shown = re.findall(r'<img [^>]*src="data:image/png;base64,', page)
+    assert len(shown) == images
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(?!data:)", page)
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page  # no error or warning
+    assert "Traceback" not in page
+    return text_of(page)
+
+
+def usd(value):
+    for scale, suffix in ((1e9, "bn"), (1e6, "M")):
+        if abs(value) >= scale:
+            return f"{value / scale:,.2f} {suffix} USD"
+    raise AssertionError(value)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return {
+        "annual": datasets.load_partner_annual(),
+        "monthly": datasets.load_total_monthly(),
+        "mirror": datasets.load_mirror_annual(),
+        "chapters": datasets.load_commodity_monthly(),
+    }
+
+
+@pytest.fixture(scope="module")
+def defaults(tmp_path_factory):
+    """The default report: every notebook with its defaults (Kazakhstan–Mongolia)."""
+    out = tmp_path_factory.mktemp("defaults")
+    report = reports.build_report(out=out, jobs=2, progress=False)
+    return report
+
+
+@pytest.fixture(scope="module")
+def second(tmp_path_factory):
+    """China as the partner (imports forecast), and a partner with no data at all."""
+    out = tmp_path_factory.mktemp("second")
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = cli.main(
+            ["report", "-n", "trade_overview", "turnover_forecast", "--partner", "CHN,XXA"]
+            + ["-p", "flow", "import", "-o", str(out), "-q"]
+        )
+    return {"out": out, "code": code, "stdout": stdout.getvalue()}
+
+
+def turnover(annual, partner, year):
+    rows = annual[
+        (annual["partner"] == partner)
+        & (annual["source"] == "BNS")
+        & (annual["period"].dt.year == year)
+    ]
+    return rows.groupby("flow", observed=True)["value_usd"].sum()
+
+
+def test_the_default_report_runs_every_notebook(defaults):
+    assert defaults.ok, [r.describe_error() for r in defaults.failed]
+    assert [r.job.name for r in defaults.results] == [
+        "trade_overview_MNG",
+        "commodity_structure",
+        "turnover_forecast_MNG",
+    ]
+    index = defaults.index.read_text(encoding="utf-8")
+    for result in defaults.results:
+        assert f'href="{result.files["html"]}"' in index
+
+
+def test_trade_overview_shows_the_figures_of_the_data(defaults, data):
+    text = check_page(defaults.out / "trade_overview_MNG.html", images=3)
+    now, before = turnover(data["annual"], "MNG", 2025), turnover(data["annual"], "MNG", 2024)
+    assert f"came to {usd(now.sum())} (BNS), {(now.sum() / before.sum() - 1) * 100:+.1f}%" in text
+    assert f"Exports were {usd(now['export'])} and imports {usd(now['import'])}" in text
+    # the published sanity figures: 2021 turnover 57.13 M USD, +94.9% on 2020
+    assert "2021 54.69 +99.4% 2.44 +30.3% 57.13 +94.9%" in text
+    dots = data["annual"][(data["annual"]["source"] == "IMF-DOTS")]
+    kaz = dots[(dots["partner"] == "MNG") & (dots["flow"] == "export")]
+    mng = data["mirror"][
+        (data["mirror"]["reporter"] == "MNG")
+        & (data["mirror"]["flow"] == "import")
+        & (data["mirror"]["source"] == "IMF-DOTS")
+    ]
+    for year in (2019, 2020):
+        k = float(kaz.loc[kaz["period"].dt.year == year, "value_usd"].iloc[0])
+        m = float(mng.loc[mng["period"].dt.year == year, "value_usd"].iloc[0])
+        assert f"{year} KAZ→MNG {k / 1e6:.2f} {m / 1e6:.2f} {m / 1.06 / 1e6:.2f}" in text
+    months = data["monthly"][data["monthly"]["period"].dt.year.isin([2025, 2026])]
+    months = months[months["period"].dt.month <= 6]
+    by_year = months.groupby(months["period"].dt.year)["value_usd"].sum()
+    growth_ytd = (by_year[2026] / by_year[2025] - 1) * 100
+    assert f"Jan–Jun 2026: {usd(by_year[2026])}, {growth_ytd:+.1f}% on Jan–Jun 2025" in text
+    figures = {r.job.name: r.figures for r in defaults.results}["trade_overview_MNG"]
+    assert figures["turnover"]["value"] == pytest.approx(now.sum())
+    assert figures["world_turnover_ytd"]["value"] == pytest.approx(by_year[2026])
+
+
+def test_commodity_structure_shows_shares_and_concentration(defaults, data):
+    text = check_page(defaults.out / "commodity_structure.html", images=3)
+    chapters = data["chapters"]
+    rows = chapters[
+        (chapters["flow"] == "export")
+        & (chapters["commodity"] != "TOTAL")
+        & (chapters["period"].dt.year == 2025)
+    ]
+    by_chapter = rows.groupby("commodity")["value_usd"].sum()
+    shares = by_chapter / by_chapter.sum()
+    hhi = float(((shares * 100) ** 2).sum())
+    assert f"exports came to {usd(by_chapter.sum())} (BNS)" in text
+    assert f"27 Mineral fuels, oil, gas, made up {shares['27'] * 100:.1f}%" in text
+    assert f"Concentration (HHI) was {hhi:,.0f}" in text
+    assert f"1 27 Mineral fuels, oil, gas {by_chapter['27'] / 1e9:.2f} {shares['27']:.1%}" in text
+
+
+def test_turnover_forecast_shows_model_intervals_and_projection(defaults, data):
+    text = check_page(defaults.out / "turnover_forecast_MNG.html", images=2)
+    figures = {r.job.name: r.figures for r in defaults.results}["turnover_forecast_MNG"]
+    model = figures["model"]["value"]
+    assert f"Kazakhstan–Mongolia turnover for 2026–2028 uses {model}" in text
+    assert re.search(rf"{re.escape(model)} [\d.]+ [\d.]+ \d+% \d+% ✓", text)
+    for year in (2026, 2027, 2028):
+        assert re.search(rf"{year} [\d.,]+ [\d.,]+ – [\d.,]+ [\d.,]+ – [\d.,]+", text)
+    months = data["monthly"][data["monthly"]["period"].dt.year == 2026]
+    ytd = usd(months["value_usd"].sum())
+    assert f"January–June 2026: Kazakhstan's turnover with the world of {ytd}" in text
+    lower, upper = figures["projected_lower_95"]["value"], figures["projected_upper_95"]["value"]
+    assert months["value_usd"].sum() < lower < figures["projected_total"]["value"] < upper
+
+
+def test_a_second_partner_and_a_partner_without_data(second, data):
+    assert second["code"] == cli.EXIT_USAGE  # only the unknown partner's checks failed
+    out = second["out"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    status = {r["name"]: r["status"] for r in manifest["runs"]}
+    assert status == {
+        "trade_overview_CHN": "ok",
+        "trade_overview_XXA": "failed",
+        "turnover_forecast_CHN": "ok",
+        "turnover_forecast_XXA": "failed",
+    }
+    failed = {r["name"]: r["error"] for r in manifest["runs"] if r["error"]}
+    assert failed["trade_overview_XXA"]["ename"] == "ParameterError"
+    assert failed["trade_overview_XXA"]["line"] == "notebooks.check_trade_overview("
+    assert "partner 'XXA' has no BNS data" in failed["trade_overview_XXA"]["evalue"]
+    now = turnover(data["annual"], "CHN", 2025)
+    text = check_page(out / "trade_overview_CHN.html", images=3)
+    assert f"trade with China came to {usd(now.sum())} (BNS)" in text
+    assert f"a deficit of {usd(now['import'] - now['export'])} for Kazakhstan" in text
+    text = check_page(out / "turnover_forecast_CHN.html", images=2)
+    assert "The forecast of Kazakhstan–China imports for 2026–2028 uses" in text
+    months = data["monthly"][
+        (data["monthly"]["period"].dt.year == 2026) & (data["monthly"]["flow"] == "import")
+    ]
+    ytd = usd(months["value_usd"].sum())
+    assert f"January–June 2026: Kazakhstan's imports with the world of {ytd}" in text
+
+
+def test_notebooks_are_found_in_an_installed_wheel_layout(tmp_path, monkeypatch):
+    packaged = tmp_path / "kztrade" / "_notebooks"
+    packaged.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), packaged / "trade_overview.ipynb")
+    monkeypatch.setattr(notebooks_module, "_HERE", tmp_path / "kztrade")
+    assert notebook_dir() == packaged
+    assert find_notebook("trade_overview") == packaged / "trade_overview.ipynb"
