@@ -1168,13 +1168,15 @@ def spliced_series(frame, *, partner: str, sources, measure: str = "turnover"):
 
 @functools.lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    import country_converter
+    # country_converter's own table (a dependency), read without importing the package,
+    # whose converter compiles hundreds of regular expressions we do not need here
+    import csv
+    import importlib.util
 
-    path = Path(country_converter.__file__).parent / "country_data.tsv"
-    table = pd.read_csv(
-        path, sep="\t", dtype=str, keep_default_na=False, usecols=["ISO3", "name_short"]
-    )
-    return dict(zip(table["ISO3"], table["name_short"], strict=True))
+    spec = importlib.util.find_spec("country_converter")
+    path = Path(spec.origin).parent / "country_data.tsv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {row["ISO3"]: row["name_short"] for row in csv.DictReader(handle, delimiter="\t")}
 
 
 def measure_name(flow: str) -> str:

@@ -1,5 +1,6 @@
 """Tests of the ``kztrade`` command: exit codes, batches with a failing notebook, output."""
 
+import ast
 import contextlib
 import io
 import json
@@ -12,7 +13,7 @@ import nbformat
 import pytest
 
 from kztrade import cli, reports
-from kztrade.notebooks import notebook_dir
+from kztrade.notebooks import notebook_dir, read_parameters
 from kztrade.reports import Job, Result
 
 HERE = Path(__file__).parent
@@ -202,3 +203,26 @@ def test_the_console_script_is_installed():
     done = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=False)
     assert done.returncode == 0
     assert done.stdout.startswith("kztrade ")
+
+
+def test_the_notebooks_take_parameters_from_the_plain_papermill_command(tmp_path):
+    exe = Path(sys.executable).with_name("papermill")
+    out = tmp_path / "trade_overview_CHN.ipynb"
+    notebook = notebook_dir() / "trade_overview.ipynb"
+    argv = [str(exe), str(notebook), str(out), "--prepare-only", "-p", "partner", "CHN"]
+    argv += ["-p", "first_year", "2010", "-p", "cif_fob", "1.1"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    nb = nbformat.read(out, as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert injected[0].source.splitlines()[1:] == [
+        'partner = "CHN"',
+        "first_year = 2010",
+        "cif_fob = 1.1",
+    ]
+    # the injected values have the types the notebook declares
+    declared = read_parameters(notebook)
+    for node in ast.parse(injected[0].source).body:
+        value = ast.literal_eval(node.value)
+        assert type(value).__name__ == declared[node.targets[0].id].type
