@@ -35,6 +35,7 @@ import papermill
 from kztrade import __version__, datasets, growth
 from kztrade.notebooks import find_notebook
 from kztrade.reports import DEFAULT_NOTEBOOKS, build_report
+from kztrade.reports import _kernel_config as kernel_config
 from kztrade.reports import _one_blas_thread as one_blas_thread
 
 
@@ -55,6 +56,8 @@ def imported_modules(name: str, folder: Path) -> list[str]:
             str(folder / f"probed_{name}.ipynb"),
             kernel_name="python3",
             progress_bar=False,
+            config=kernel_config(),
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     text = done.cells[-1].outputs[0]["text"]
     return [m for m in json.loads(text) if not any(p.startswith("_") for p in m.split("."))]

@@ -978,7 +978,7 @@ def select(
         if value is None:
             continue
         values = [value] if isinstance(value, str) else list(value)
-        keep &= frame[column].astype(object).isin(values)
+        keep &= frame[column].isin(values)
     for value, name, above in ((first, "first", True), (last, "last", False)):
         bound = _bound(frame, value, name)
         if bound is None:
@@ -1638,7 +1638,10 @@ def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
     figures = [
         _figure("turnover", last["value_usd"], "USD", f"Turnover {year}"),
         _figure(
-            "turnover_growth", None if rate is None else rate * 100, "%", f"Turnover growth {year}"
+            "turnover_growth",
+            None if rate is None else rate * 100,
+            "% change",
+            f"Turnover growth {year}",
         ),
         _figure("exports", exports, "USD", f"Exports {year}"),
         _figure("imports", imports, "USD", f"Imports {year}"),
@@ -1655,7 +1658,7 @@ def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
                 "average (compound annual growth rate)."
             )
             figures.append(
-                _figure("turnover_cagr", rate * 100, "%", f"Turnover CAGR {first}–{year}")
+                _figure("turnover_cagr", rate * 100, "% change", f"Turnover CAGR {first}–{year}")
             )
     if mirror is not None and not mirror.empty:
         both = mirror[
@@ -1679,7 +1682,7 @@ def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
                 _figure(
                     "mirror_gap",
                     row["discrepancy_rel"] * 100,
-                    "%",
+                    "% change",
                     f"Mirror gap, exports {row['period']}",
                 )
             )
@@ -1697,7 +1700,7 @@ def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
             figures.append(_figure("world_turnover_ytd", row["value_usd"], "USD", label))
             if rate is not None:
                 figures.append(
-                    _figure("world_turnover_ytd_growth", rate * 100, "%", f"{label}, growth")
+                    _figure("world_turnover_ytd_growth", rate * 100, "% change", f"{label}, growth")
                 )
     return Highlights(" ".join(sentences), figures)
 
@@ -1785,7 +1788,7 @@ def structure_highlights(top, concentration, contribution) -> Highlights:
             f"{best['contribution_pp']:+.1f} percentage points."
         )
         figures += [
-            _figure("growth", growth_pp, "%", f"{noun.capitalize()} growth {year}"),
+            _figure("growth", growth_pp, "% change", f"{noun.capitalize()} growth {year}"),
             _figure(
                 "top_contributor",
                 chapter_name(best["commodity"]),

@@ -48,7 +48,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from kztrade.errors import KztradeError, ParameterError
-from kztrade.notebooks import bind_parameters, find_notebook, read_parameters
+from kztrade.notebooks import bind_parameters, country_name, find_notebook, read_parameters
 
 try:  # POSIX; elsewhere concurrent runs into one folder are not serialised
     import fcntl
@@ -149,7 +149,9 @@ def record(name: str, value, *, unit: str | None = None, label: str | None = Non
         The figure. numpy and pandas scalars are converted; NaN and infinities become
         ``None`` (JSON has no NaN).
     unit : str, optional
-        ``"USD"`` for US dollars, ``"%"`` for percentages, or any unit text.
+        ``"USD"`` for US dollars, ``"%"`` for a share or level in percent, ``"% change"``
+        for a growth rate or relative difference in percent, ``"pp"`` for percentage
+        points, or any unit text.
     label : str, optional
         How to name the figure in the index, e.g. ``"Turnover 2024"``.
 
@@ -266,8 +268,10 @@ def format_figure(figure: Mapping) -> str:
     --------
     >>> format_figure({"value": 57130000.0, "unit": "USD"})
     '57.13 M USD'
-    >>> format_figure({"value": 94.87, "unit": "%"})
-    '94.9%'
+    >>> format_figure({"value": 94.87, "unit": "% change"})
+    '+94.9%'
+    >>> format_figure({"value": 54.51, "unit": "%"})
+    '54.5%'
     >>> format_figure({"value": None, "unit": "USD"})
     'n/a'
     """
@@ -283,6 +287,10 @@ def format_figure(figure: Mapping) -> str:
         return f"{value:,.0f} USD"
     if unit == "%":
         return f"{value:,.1f}%"
+    if unit == "% change":
+        return f"{value:+,.1f}%"
+    if unit == "pp":
+        return f"{value:+,.1f} pp"
     text = f"{value:,}" if isinstance(value, int) else f"{value:,.4g}"
     return f"{text} {unit}".strip() if unit else text
 
@@ -885,8 +893,9 @@ def _plan(
             resolved = {name: p.default for name, p in declared.items()} | given
             name, title = path.stem, _title(path)
             if _PARTNER in declared and once is None:
-                name = f"{name}_{resolved[_PARTNER]}"
-                title = f"{title} — {resolved[_PARTNER]}"
+                code = str(resolved[_PARTNER])
+                name = f"{name}_{code}"
+                title = f"{title} — {country_name(code)}"
             jobs.append(Job(str(path), name, given, resolved, title))
     names = [j.name for j in jobs]
     clash = sorted({n for n in names if names.count(n) > 1})
@@ -1036,6 +1045,7 @@ def _index_html(manifest: Mapping) -> str:
         f"{n_failed} failed" if n_failed else "all ran to the end"
     )
     version_text = esc(str(manifest["kztrade_version"]))
+    created = dt.datetime.fromisoformat(manifest["created"]).strftime("%Y-%m-%d %H:%M UTC")
     data_block = f"<h2>Data</h2><ul>{''.join(sources)}</ul>" if sources else ""
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -1043,7 +1053,7 @@ def _index_html(manifest: Mapping) -> str:
 <title>kztrade reports</title><style>{_INDEX_CSS}</style></head>
 <body>
 <h1>Kazakhstan's foreign trade: reports</h1>
-<p class="meta">Generated {esc(manifest["created"])} by kztrade {version_text}
+<p class="meta">Generated {esc(created)} by kztrade {version_text}
 in {manifest["seconds"]:.1f} s; {esc(summary)}.</p>
 <table>
 <tr><th>Report</th><th>Partner</th><th>Status</th><th>Key figures</th><th>Run time</th>

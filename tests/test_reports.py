@@ -132,6 +132,9 @@ def test_read_records_keeps_order_and_lets_the_last_record_win():
         ({"value": -2_441.0, "unit": "USD"}, "-2.44 k USD"),
         ({"value": 12.0, "unit": "USD"}, "12 USD"),
         ({"value": 94.87, "unit": "%"}, "94.9%"),
+        ({"value": 94.87, "unit": "% change"}, "+94.9%"),
+        ({"value": -3.0, "unit": "% change"}, "-3.0%"),
+        ({"value": 0.7051, "unit": "pp"}, "+0.7 pp"),
         ({"value": 0.1234, "unit": None}, "0.1234"),
         ({"value": 7, "unit": "chapters"}, "7 chapters"),
         ({"value": "ETS", "unit": None}, "ETS"),
@@ -277,7 +280,7 @@ def test_plan_runs_partner_notebooks_per_partner_and_others_once():
     assert jobs[0].parameters == {"year": 2020, "partner": "MNG"}
     assert jobs[0].resolved["scale"] == 1.5
     assert jobs[2].parameters == {}
-    assert jobs[0].title == "Sample report — MNG"
+    assert jobs[0].title == "Sample report — Mongolia"
 
 
 def test_plan_rejects_partners_for_notebooks_without_a_partner():
