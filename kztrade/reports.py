@@ -40,6 +40,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -576,12 +577,12 @@ class Result:
         ``"ok"`` or ``"failed"``.
     error : dict or None
         For a failure: ``ename``, ``evalue``, and where the notebook stopped (``cell``, the
-        cell's position in the executed notebook; ``execution_count``; ``line``, the first
-        line of its source), when known.
+        cell's position in the executed notebook; ``execution_count``; ``line``, the line
+        where the error arose), when known.
     figures, data : dict, list
         What the notebook recorded (:func:`read_records`).
     seconds : dict
-        ``{"execute": ..., "render": ...}``.
+        ``{"execute": ..., "render": ..., "started": ...}``: seconds, and the UTC start time.
     files : dict
         ``{"html": ..., "ipynb": ...}``, file names of the outputs (None if not written).
     """
@@ -1115,10 +1116,19 @@ def _one_blas_thread():
 
 
 def _pool_context():
-    # fork shares the parent's imports (papermill, nbconvert: seconds to import); elsewhere,
-    # or where fork is not offered, start fresh interpreters
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+    """How to start worker processes: by fork where that is safe, else a fork server.
+
+    Fork shares the parent's imports (papermill and nbconvert take seconds to import), but
+    forking a process that runs other threads can deadlock the child; a fork server imports
+    them once and forks from a single-threaded process.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["kztrade.reports", "papermill", "nbconvert"])
+        return context
     return multiprocessing.get_context("spawn")
 
 
@@ -1146,7 +1156,16 @@ def _run_jobs(jobs: list[Job], staging: Path, options: dict, *, n_jobs: int, pro
         try:
             for future in as_completed(futures):
                 i = futures[future]
-                results[i] = future.result()
+                try:
+                    results[i] = future.result()
+                except Exception as exc:  # the worker process itself died (killed, memory)
+                    error = {"ename": type(exc).__name__, "evalue": str(exc).strip()}
+                    results[i] = Result(
+                        job=jobs[i],
+                        status="failed",
+                        error=error,
+                        files={"html": None, "ipynb": None},
+                    )
                 bar.set_postfix_str(jobs[i].name)
                 bar.update()
         finally:

@@ -7,6 +7,8 @@ import html
 import io
 import json
 import math
+import multiprocessing
+import os
 import re
 import threading
 import time
@@ -255,6 +257,27 @@ def test_two_runs_at_once_never_mix_half_files(tmp_path, monkeypatch):
     assert len((tmp_path / "sample_ok_MNG.html").read_text()) > 200_000
     assert not list(tmp_path.glob(".run-*"))
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def execute_or_die(job, staging, options):
+    """Like the real executor, but the worker process dies on China (as if killed)."""
+    if job.name.endswith("CHN"):
+        os._exit(3)
+    return fake_execute("ok")(job, staging, options)
+
+
+def test_a_worker_that_dies_fails_its_notebook_and_the_report_is_still_published(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(reports, "_execute", execute_or_die)
+    # forked workers see the replaced executor (a fork server would import the real one)
+    monkeypatch.setattr(reports, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    report = reports.build_report(["MNG", "CHN"], notebooks=[SAMPLE_OK], out=tmp_path, jobs=2)
+    failed = {r.job.name: r.error["ename"] for r in report.failed}
+    assert failed.get("sample_ok_CHN") == "BrokenProcessPool"
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert [r["name"] for r in manifest["runs"]] == ["sample_ok_MNG", "sample_ok_CHN"]
+    assert (tmp_path / "index.html").exists()
 
 
 def test_abandoned_staging_folders_are_removed_but_live_ones_kept(tmp_path):
