@@ -905,6 +905,29 @@ def _plan(
     return jobs
 
 
+def _with_statement(notebooks: list, partners, statement: str | None) -> tuple[list, dict]:
+    """Add the statement check, run once, to a batch when a statement is given.
+
+    Examples
+    --------
+    >>> _with_statement(["trade_overview"], ["mng"], "Turnover reached 60.9 million USD")
+    (['trade_overview', 'statement_check'], {'statement_check': {'statement': \
+'Turnover reached 60.9 million USD', 'partner': 'MNG'}})
+    >>> _with_statement(["trade_overview"], ["MNG", "CHN"], "...")[1]["statement_check"]["partner"]
+    ''
+    """
+    if statement is None:
+        return notebooks, {}
+    if not isinstance(statement, str) or not statement.strip():
+        raise ParameterError("the statement is empty; give the statement's text")
+    if STATEMENT_NOTEBOOK not in [Path(str(n)).stem for n in notebooks]:
+        notebooks = [*notebooks, STATEMENT_NOTEBOOK]
+    one = list(dict.fromkeys(p.strip().upper() for p in partners or [] if p.strip()))
+    # with one partner the statement is about it; with several, read it from the text
+    partner = one[0] if len(one) == 1 else ""
+    return notebooks, {STATEMENT_NOTEBOOK: {"statement": statement, _PARTNER: partner}}
+
+
 def _version(package: str) -> str | None:
     try:
         return version(package)
@@ -1241,18 +1264,9 @@ def build_report(
     ...
     kztrade.errors.ParameterError: no notebook 'no_such_notebook': ...
     """
-    notebooks = list(DEFAULT_NOTEBOOKS if notebooks is None else notebooks)
-    fixed = {}
-    if statement is not None:
-        if not isinstance(statement, str) or not statement.strip():
-            raise ParameterError("the statement is empty; give the statement's text")
-        if STATEMENT_NOTEBOOK not in [Path(str(n)).stem for n in notebooks]:
-            notebooks.append(STATEMENT_NOTEBOOK)
-        one = list(dict.fromkeys(partners or []))
-        fixed[STATEMENT_NOTEBOOK] = {
-            "statement": statement,
-            _PARTNER: one[0].strip().upper() if len(one) == 1 else "",
-        }
+    notebooks, fixed = _with_statement(
+        list(DEFAULT_NOTEBOOKS if notebooks is None else notebooks), partners, statement
+    )
     plan = _plan(notebooks, partners, dict(parameters or {}), from_text=from_text, fixed=fixed)
     argv = check_kernel(kernel)
     if jobs is not None and jobs < 1:

@@ -326,6 +326,18 @@ def test_plan_rejects_a_notebook_named_twice():
         reports._plan([SAMPLE_OK, SAMPLE_OK], None, {}, from_text=True)
 
 
+def test_a_statement_adds_the_statement_check_once():
+    notebooks, fixed = reports._with_statement(
+        [SAMPLE_OK], ["MNG", "CHN"], "Turnover reached 60.9 million USD"
+    )
+    assert [Path(str(n)).stem for n in notebooks] == ["sample_ok", "statement_check"]
+    jobs = reports._plan(notebooks, ["MNG", "CHN"], {}, from_text=True, fixed=fixed)
+    assert [j.name for j in jobs] == ["sample_ok_MNG", "sample_ok_CHN", "statement_check"]
+    assert jobs[2].parameters == {"statement": "Turnover reached 60.9 million USD", "partner": ""}
+    with pytest.raises(ParameterError, match="the statement is empty"):
+        reports._with_statement([SAMPLE_OK], None, "  ")
+
+
 def test_check_kernel_names_the_missing_kernel():
     with pytest.raises(ParameterError, match="no Jupyter kernel named 'nope'; kernels installed"):
         reports.check_kernel("nope")
