@@ -28,6 +28,11 @@ setup: $(STAMP)
 report: $(STAMP)
 	$(BIN)/kztrade report --out $(OUT)
 
+# One BLAS thread per process: statsmodels' small fits get slower, not faster, with more
+# threads, and pytest already runs one worker per core.
+test: export OPENBLAS_NUM_THREADS ?= 1
+test: export OMP_NUM_THREADS ?= 1
+test: export MKL_NUM_THREADS ?= 1
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -146,7 +146,8 @@ def make_frame(data, *, freq: str) -> pd.DataFrame:
         raise SchemaError(f"missing column(s) {missing}; a tidy frame needs {list(COLUMNS)}")
     period = frame["period"]
     if not isinstance(period.dtype, pd.PeriodDtype):
-        period = pd.PeriodIndex([pd.Period(str(p), freq=freq) for p in period], freq=freq)
+        # One conversion of the whole column: per-row Periods cost seconds on large frames.
+        period = pd.PeriodIndex(period.astype(str).to_numpy(), freq=freq)
     frame["period"] = pd.Series(period, index=frame.index).astype(f"period[{freq}]")
     for col in ("reporter", "partner", "commodity", "source"):
         frame[col] = frame[col].astype(object).map(lambda v: v if pd.isna(v) else str(v))
