@@ -106,7 +106,7 @@ def run_kztrade(task):
     return rows
 
 
-STATSFORECAST_MODELS = ("AutoETS", "AutoTheta", "AutoARIMA")
+STATSFORECAST_MODELS = ["AutoETS", "AutoTheta", "AutoARIMA"]
 
 
 def warm_up_statsforecast():
@@ -198,6 +198,11 @@ def main(argv=None):
         "--tools", default="kztrade,statsforecast", help="comma-separated: kztrade,statsforecast"
     )
     parser.add_argument(
+        "--statsforecast-models",
+        default=",".join(STATSFORECAST_MODELS),
+        help="comma-separated subset of AutoETS,AutoTheta,AutoARIMA",
+    )
+    parser.add_argument(
         "--output", type=Path, default=None, help="CSV file for the per-series results"
     )
     parser.add_argument(
@@ -216,6 +221,7 @@ def main(argv=None):
         "the current selection rule, without fitting anything",
     )
     args = parser.parse_args(argv)
+    STATSFORECAST_MODELS[:] = args.statsforecast_models.split(",")
     if args.rescore is not None:
         frame = add_earlier(rescore(pd.read_csv(args.rescore)), args.reuse)
         print_table(summarise(frame))

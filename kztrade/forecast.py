@@ -49,9 +49,13 @@ BASE_CANDIDATES = ("naive", "snaive", "drift", "ets", "arima", "theta")
 #: Families whose forecasts are averaged into combinations.
 COMBINED_FAMILIES = ("ets", "arima", "theta")
 
-#: A combination is chosen unless a single candidate beats the best combination's
-#: backtest MASE by more than this relative margin (see ``docs/forecast.md``).
-SELECTION_MARGIN = 0.0
+#: The combination of ETS, ARIMA and Theta is chosen unless a combination of two of them
+#: had a backtest MASE lower by more than this share (see ``docs/forecast.md``).
+SELECTION_MARGIN = 0.2
+
+#: The best single candidate replaces the chosen combination when the combination's
+#: backtest MASE is more than this many times the candidate's.
+GUARD_RATIO = 2.5
 
 #: Non-seasonal (p, q) orders searched for the ARIMA candidate without seasonal difference.
 ARIMA_ORDERS = ((0, 1), (1, 0), (1, 1))
@@ -669,16 +673,18 @@ def _theta(z, h, levels, m, *, spec=None, seasonal_ok=True, transform="log"):
 
 
 def _combine(forecasts: list[_Forecast], levels) -> _Forecast:
-    # Averaging the members' interval bounds (quantile averaging) keeps the intervals of
-    # a combination nested and ordered; see docs/forecast.md.
+    # The point forecast is the members' mean. Each side of the interval is the median of
+    # the members' distances from their own point forecast, laid around the combined
+    # mean: the interval stays ordered and nested, and one member with a badly
+    # calibrated interval (statsmodels' Theta variance is estimated on the series before
+    # deseasonalising, so it is far too wide for seasonal series) does not dominate the
+    # combination of three. With two members the median is their mean.
     mean = np.mean([f.mean for f in forecasts], axis=0)
-    bounds = {
-        level: (
-            np.mean([f.bounds[level][0] for f in forecasts], axis=0),
-            np.mean([f.bounds[level][1] for f in forecasts], axis=0),
-        )
-        for level in levels
-    }
+    bounds = {}
+    for level in levels:
+        below = np.median([f.mean - f.bounds[level][0] for f in forecasts], axis=0)
+        above = np.median([f.bounds[level][1] - f.mean for f in forecasts], axis=0)
+        bounds[level] = (mean - below, mean + above)
     spec = "mean(" + ", ".join(f.spec for f in forecasts) + ")"
     return _Forecast(mean, bounds, spec, all(f.converged for f in forecasts))
 
@@ -916,17 +922,23 @@ def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
 
 
 def _choose(table: pd.DataFrame, final: dict) -> str:
+    """Pick the candidate to report from the backtest scores (rule in docs/forecast.md)."""
     scored = table[table["candidate"].isin(list(final)) & table["mase"].notna()]
     if scored.empty:
         return "naive"
-    combos = scored[scored["candidate"].str.contains("+", regex=False)]
-    best = scored.loc[scored["mase"].idxmin()]
-    if combos.empty:
-        return str(best["candidate"])
-    best_combo = combos.loc[combos["mase"].idxmin()]
-    if best["mase"] < (1 - SELECTION_MARGIN) * best_combo["mase"]:
-        return str(best["candidate"])
-    return str(best_combo["candidate"])
+    mase = scored.set_index("candidate")["mase"]
+    combos = mase[[key in _combination_keys(COMBINED_FAMILIES) for key in mase.index]]
+    if combos.empty:  # fewer than two of ETS, ARIMA and Theta could be assessed
+        return str(mase.idxmin())
+    full = "+".join(COMBINED_FAMILIES)
+    best = combos.idxmin()
+    if full in combos.index and combos[best] >= (1 - SELECTION_MARGIN) * combos[full]:
+        best = full
+    # a guard, not a selection: statsmodels' fits can break down on degenerate series (a
+    # constant, a flat stretch) and drag a combination far off
+    if mase[best] > GUARD_RATIO * mase.min():
+        best = mase.idxmin()
+    return str(best)
 
 
 def _backtest_bounds(forecast: _Forecast, errors: np.ndarray | None, levels, horizon):
