@@ -23,13 +23,9 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from kztrade.errors import ParameterError
-
-try:  # optional: keeps BLAS from spawning threads for the tiny matrices of these models
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - depends on the environment
-    threadpool_limits = None
 
 __all__ = [
     "ForecastResult",
@@ -1107,10 +1103,7 @@ def auto_forecast(
     plan = _plan(series.values, m, transform)
     # Multi-threaded BLAS on matrices this small only adds contention; on a busy machine it
     # made single fits ten times slower, so the fits run with one BLAS thread.
-    if threadpool_limits is not None:
-        with threadpool_limits(limits=1, user_api="blas"):
-            evaluation = _evaluate(series.values, horizon, levels, plan, n_origins)
-    else:  # pragma: no cover
+    with threadpool_limits(limits=1, user_api="blas"):
         evaluation = _evaluate(series.values, horizon, levels, plan, n_origins)
     key = _choose(evaluation.table, evaluation.final)
     if key not in evaluation.final:
