@@ -39,11 +39,20 @@ def _read_csv(path: PathType, **kwargs) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise ParseError("no such file", path=path)
+    if path.suffix.lower() in {".xlsx", ".xls", ".xlsm"}:
+        raise ParseError(
+            "this reader reads CSV text, not an Excel workbook; use read_dots for IMF DOTS "
+            "workbooks or read_wide for a table with periods across",
+            path=path,
+        )
     try:
         # Codes are text and "NA" is Namibia: no default missing-value strings.
         return pd.read_csv(path, dtype=str, keep_default_na=False, **kwargs)
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ParseError(f"not a readable CSV file ({exc})", path=path) from None
+        raise ParseError(
+            f"not a readable UTF-8 CSV file ({exc}); save it as CSV (UTF-8) and try again",
+            path=path,
+        ) from None
 
 
 def _require(raw: pd.DataFrame, columns, path, what: str) -> None:
@@ -288,7 +297,11 @@ def read_dots(
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
     except (ValueError, OSError, KeyError) as exc:
-        raise ParseError(f"not a readable Excel workbook ({exc})", path=path) from None
+        raise ParseError(
+            f"not a readable Excel workbook ({exc}); read_dots expects an .xlsx workbook as "
+            "the IMF publishes it",
+            path=path,
+        ) from None
     missing = [s for s in _DOTS_SHEETS if s not in sheets]
     if missing:
         raise ParseError(

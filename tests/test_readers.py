@@ -291,3 +291,10 @@ def test_wide_table_errors(data_dir, tmp_path):
     path.write_text("partner,region,2019\nKazakhstan,east,5\n")
     with pytest.raises(ParseError, match=r"column\(s\) \['region'\] are neither periods"):
         read_wide(path, commodity="TOTAL", **kwargs)
+
+
+def test_a_file_of_the_wrong_kind_says_which_reader_to_use(data_dir):
+    with pytest.raises(ParseError, match="not an Excel workbook; use read_dots"):
+        read_bns(data_dir / "dots_mongolia.xlsx", flow="export")
+    with pytest.raises(ParseError, match="read_dots expects an .xlsx workbook"):
+        read_dots(data_dir / "bns_exports_by_partner.csv")
