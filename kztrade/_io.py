@@ -1,22 +1,144 @@
 """Shared reading helpers for the readers: open a CSV as text, check columns, parse numbers.
 
-Private to the package; every message names the file, the line and the column.
+Private to the package; every message names the file, the line and the column, and says
+what to do. What can be repaired without a guess (a byte-order mark, a semicolon or tab
+separator, thousands separators, footnote markers, Russian column names) is repaired with a
+:class:`~kztrade.errors.KztradeWarning`; everything else raises a
+:class:`~kztrade.errors.ParseError`.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+import warnings
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from kztrade.errors import ParseError
+from kztrade.errors import KztradeWarning, ParseError
 
 PathType = str | PathLike[str]
 
+#: No trade value is this large: world merchandise trade is about 2.5e13 USD a year (WTO).
+#: A larger value is a units error or a damaged cell.
+MAX_VALUE_USD = 1e15
 
-def _read_csv(path: PathType, **kwargs) -> pd.DataFrame:
+#: Cell texts statistics offices write for a value that is not published: not available
+#: ("..", "…", "n/a"), confidential ("x", "c", ":"), nil or not applicable ("-", "–", "—").
+MISSING_MARKERS = frozenset({"..", "...", "…", "-", "–", "—", "x", "X", "c", ":", "n/a", "N/A"})
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_SCIENTIFIC = re.compile(r"^[+-]?(?P<mant>\d+(\.\d*)?|\.\d+)[eE][+-]?(?P<exp>\d+)$")
+_CORE = re.compile(r"^(?P<sign>[+\-−–])?\s*(?P<digits>\d[\d\s\u00a0\u202f.,']*)$")
+# Footnote markers written after a figure: * (note), e (estimate), p (provisional),
+# r (revised), bracketed or not.
+_FOOTNOTE = re.compile(r"^(?P<num>.*\d)\s*(?P<mark>\*{1,3}|\((?:p|e|r)\)|(?<=[\d\s])[epr])$", re.I)
+
+
+def _warn(message: str, path, *, row=None, column=None) -> None:
+    from kztrade.errors import location
+
+    where = location(path, row=row, column=column)
+    warnings.warn(f"{where}: {message}" if where else message, KztradeWarning, stacklevel=4)
+
+
+def _decode(data: bytes, path: Path, encoding: str | None) -> str:
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise ParseError(
+                f"cannot decode the file as {encoding!r} ({exc}); check the encoding "
+                "(most files are 'utf-8' or 'cp1251')",
+                path=path,
+            ) from None
+    if data.startswith(_UTF16_BOMS):
+        _warn("the file is UTF-16 text (Excel's 'Unicode Text'); read as such", path)
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        cyrillic = sum(1 for c in data.decode("cp1251", errors="replace") if "а" <= c <= "я")
+        guess = (
+            "Windows-1251 (Cyrillic)', pass encoding='cp1251'"
+            if cyrillic >= 3
+            else "Latin-1/Windows-1252', pass encoding='cp1252'"
+        )
+        raise ParseError(
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); it looks like "
+            f"'{guess} or save it as CSV UTF-8",
+            path=path,
+            row=line,
+        ) from None
+
+
+def _separator(header: str, path: Path) -> str:
+    if "," in header:
+        return ","
+    for sep in ("\t", ";"):
+        if sep in header:
+            _warn(
+                f"columns are separated by {_SEPARATORS[sep]}s, not commas; read as such",
+                path,
+            )
+            return sep
+    return ","
+
+
+def _field_problem(text: str, sep: str, path: Path) -> None:
+    """Find the first line whose number of fields differs from the header's, and raise."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    header = next(reader, [])
+    for row in reader:
+        if row and len(row) != len(header):
+            _raise_fields(row, header, reader.line_num, text, path, sep)
+
+
+def _raise_fields(row, header, line, text, path, sep) -> None:
+    cut = not text.endswith(("\n", "\r")) and line == text.count("\n") + 1
+    if len(row) < len(header) and cut:
+        raise ParseError(
+            f"the last line is cut off ({len(row)} of {len(header)} fields and no line end): "
+            "the file looks truncated; download or export it again",
+            path=path,
+            row=line,
+        )
+    if len(row) > len(header):
+        hint = (
+            "a value with an unquoted thousands separator or decimal comma (e.g. 1,234.5)? "
+            "quote such values or write them without separators"
+            if sep == ","
+            else "a separator inside a value? quote such values"
+        )
+    else:
+        hint = "a missing field? fix the line or export the file again"
+    raise ParseError(
+        f"the line has {len(row)} fields but the header has {len(header)}: {hint}",
+        path=path,
+        row=line,
+    )
+
+
+def _read_csv(
+    path: PathType,
+    *,
+    encoding: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    **kwargs,
+) -> pd.DataFrame:
+    """Read a CSV file as text columns, with the file's line numbers in ``attrs["lines"]``.
+
+    ``aliases`` maps other column names (e.g. Russian ones, lower case) to the expected ones.
+    """
     path = Path(path)
     if not path.is_file():
         raise ParseError("no such file", path=path)
@@ -26,14 +148,67 @@ def _read_csv(path: PathType, **kwargs) -> pd.DataFrame:
             "workbooks or read_wide for a table with periods across",
             path=path,
         )
+    data = path.read_bytes()
+    if data.startswith(_UTF8_BOM) and not data[3:].strip() or not data.strip():
+        raise ParseError(
+            "the file is empty; export or download it again (kztrade does not read an empty "
+            "file as no trade)",
+            path=path,
+        )
+    text = _decode(data, path, encoding)
+    header = text.splitlines()[0] if text.splitlines() else ""
+    sep = _separator(header, path)
     try:
         # Codes are text and "NA" is Namibia: no default missing-value strings.
-        return pd.read_csv(path, dtype=str, keep_default_na=False, **kwargs)
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raw = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            **kwargs,
+        )
+    except pd.errors.EmptyDataError:
+        raise ParseError("the file has no header line; export it again", path=path) from None
+    except pd.errors.ParserError:
+        _field_problem(text, sep, path)
         raise ParseError(
-            f"not a readable UTF-8 CSV file ({exc}); save it as CSV (UTF-8) and try again",
-            path=path,
+            "not a readable CSV file; save it as CSV (UTF-8) and try again", path=path
         ) from None
+    raw.columns = [str(c).strip().lstrip("\ufeff") for c in raw.columns]
+    lines = np.arange(len(raw)) + 2
+    # Blank lines and rows of empty fields (",,,,," as spreadsheets export them) are skipped.
+    blank = raw.isna().all(axis=1) | ((raw == "").all(axis=1) & (raw.shape[1] > 1))
+    short = raw.isna().any(axis=1) & ~blank
+    if short.any():
+        i = int(np.flatnonzero(short.to_numpy())[0])
+        row = [v for v in raw.iloc[i].tolist() if isinstance(v, str)]
+        _raise_fields(row, list(raw.columns), int(lines[i]), text, path, sep)
+    raw = raw.loc[~blank.to_numpy()].reset_index(drop=True)
+    lines = lines[~blank.to_numpy()]
+    if raw.empty:
+        raise ParseError(
+            f"the file has a header ({', '.join(raw.columns)}) but no data rows; export or "
+            "download it again (kztrade does not read an empty table as no trade)",
+            path=path,
+        )
+    if aliases:
+        renamed = {c: aliases[c.lower()] for c in raw.columns if c.lower() in aliases}
+        if renamed:
+            raw = raw.rename(columns=renamed)
+            pairs = ", ".join(f"{a!r} → {b!r}" for a, b in renamed.items())
+            _warn(f"column names translated: {pairs}", path)
+    # A tuple: pandas compares attrs when combining frames, which arrays would break.
+    raw.attrs["lines"] = tuple(int(n) for n in lines)
+    return raw
+
+
+def _lines(raw: pd.DataFrame) -> np.ndarray:
+    """The file line numbers of the rows of a frame made by :func:`_read_csv` (taken out)."""
+    lines = raw.attrs.pop("lines", None)
+    if lines is None or len(lines) != len(raw):
+        return np.arange(len(raw)) + 2
+    return np.asarray(lines)
 
 
 def _require(raw: pd.DataFrame, columns, path, what: str) -> None:
@@ -45,21 +220,199 @@ def _require(raw: pd.DataFrame, columns, path, what: str) -> None:
         )
 
 
-def _numbers(raw: pd.DataFrame, column: str, path, *, header_lines: int = 1) -> pd.Series:
-    """Parse a column of numbers, naming the first bad line (file line numbers, 1-based)."""
-    text = raw[column].astype(str).str.strip()
-    values = pd.to_numeric(text, errors="coerce")
-    bad = values.isna()
-    if bad.any():
-        first = int(np.flatnonzero(bad.to_numpy())[0])
-        line = first + header_lines + 1
-        shown = text.iloc[first]
-        problem = "is empty" if shown == "" else f"is not a number: {shown!r}"
+def _decimal_mark(cells: list[tuple[str, int]], path, column) -> str | None:
+    """The decimal mark that the separator-bearing cells of one column agree on."""
+    from kztrade.cleaning import parse_figure
+
+    marks: dict[str, tuple[str, int]] = {}
+    for digits, line in cells:
+        s = re.sub(r"[\s\u00a0\u202f']", "", digits)
+        commas, points = s.count(","), s.count(".")
+        mark = None
+        if commas and points:
+            mark = "." if s.rfind(".") > s.rfind(",") else ","
+        elif commas > 1 or points > 1:
+            mark = "." if commas > 1 else ","
+        elif commas or points:
+            sep = "," if commas else "."
+            frac = s.split(sep)[1]
+            if len(frac) != 3 or s.split(sep)[0] in {"", "0", "-0", "+0"}:
+                mark = sep
+        if mark is not None:
+            marks.setdefault(mark, (digits, line))
+    if len(marks) > 1:
+        (a, (ta, la)), (b, (tb, lb)) = sorted(marks.items())
         raise ParseError(
-            f"value {problem} ({int(bad.sum())} such row(s)); fix or remove the row — "
-            "kztrade does not guess missing values",
+            f"the column mixes decimal marks: {ta!r} (line {la}) has {a!r}, {tb!r} (line {lb}) "
+            f"has {b!r}; correct the file so that one decimal mark is used",
             path=path,
-            row=line,
             column=column,
         )
-    return values.astype("float64")
+    if marks:
+        return next(iter(marks))
+    for digits, line in cells:
+        try:
+            parse_figure(digits)
+        except ParseError as exc:
+            raise ParseError(
+                f"{exc}; nothing else in the column shows the decimal mark",
+                path=path,
+                row=line,
+                column=column,
+            ) from None
+    return None
+
+
+def _parse_values(
+    texts: pd.Series,
+    *,
+    path,
+    lines: np.ndarray,
+    columns,
+    factor: float = 1.0,
+    decimal: str | None = None,
+    missing: str = "error",
+    negative: str = "error",
+) -> tuple[pd.Series, dict]:
+    """Parse value cells as published into US dollars (``factor`` per unit).
+
+    ``columns`` is one column name, or an array of them aligned with ``texts`` (wide tables).
+    Returns the values (NaN where a missing-value marker was left out, with
+    ``missing="drop"``) and what was repaired: ``{"missing": [(line, column, text)],
+    "footnotes": [(line, column, text)]}``.
+    """
+    from kztrade.cleaning import parse_figure
+
+    texts = texts.astype(str).str.strip().reset_index(drop=True)
+    lines = np.asarray(lines)
+    cols = np.asarray(
+        [columns] * len(texts) if isinstance(columns, str) else list(columns), dtype=object
+    )
+    values = np.full(len(texts), np.nan)
+    plain = texts.str.fullmatch(_PLAIN.pattern).to_numpy(dtype=bool)
+    values[plain] = pd.to_numeric(texts[plain], errors="coerce").to_numpy(dtype="float64")
+    info: dict[str, list] = {"missing": [], "footnotes": [], "separators": []}
+    pending: list[tuple[int, str, str | None]] = []  # (position, digits, sign)
+    for i in np.flatnonzero(~plain):
+        text, line, col = texts.iat[i], int(lines[i]), cols[i]
+        if text == "":
+            raise ParseError(
+                f"value is empty ({int((texts == '').sum())} such row(s)); fix or remove the "
+                "row — kztrade does not guess missing values",
+                path=path,
+                row=line,
+                column=col,
+            )
+        if text in MISSING_MARKERS:
+            if missing == "error":
+                raise ParseError(
+                    f"value is not a number: {text!r} (a publisher's marker for a value not "
+                    "published); remove the row — kztrade does not guess missing values",
+                    path=path,
+                    row=line,
+                    column=col,
+                )
+            info["missing"].append((line, col, text))
+            continue
+        sci = _SCIENTIFIC.match(text)
+        if sci:
+            number = float(text)
+            mantissa = sci["mant"].replace(".", "").lstrip("0")
+            if abs(number * factor) < MAX_VALUE_USD and len(mantissa) <= 3 < int(sci["exp"]):
+                raise ParseError(
+                    f"value {text!r} keeps only {len(mantissa)} significant digit(s): Excel "
+                    "writes large numbers rounded like this when the column is too narrow; "
+                    "format the column as Number and export it again",
+                    path=path,
+                    row=line,
+                    column=col,
+                )
+            values[i] = number
+            continue
+        core = text
+        note = _FOOTNOTE.match(text)
+        if note:
+            core = note["num"].strip()
+            info["footnotes"].append((line, col, text))
+        m = _CORE.match(core)
+        if m is None:
+            hint = "; brackets may mean a negative value" if text.startswith("(") else ""
+            raise ParseError(
+                f"value is not a number: {text!r}{hint}; correct the cell — kztrade reads "
+                "digits with separators and a trailing footnote marker (*, e, p, r) only",
+                path=path,
+                row=line,
+                column=col,
+            )
+        if re.search(r"[\s\u00a0\u202f.,']", m["digits"].rstrip()):
+            info["separators"].append((line, col, text))
+        pending.append((i, m["digits"], m["sign"]))
+    if pending:
+        mark = decimal
+        if mark is None:
+            cells = [(d, int(lines[i])) for i, d, _ in pending if re.search(r"[.,]", d)]
+            mark = _decimal_mark(cells, path, cols[pending[0][0]]) if cells else None
+        for i, digits, sign in pending:
+            try:
+                number = parse_figure(digits, decimal=mark).value
+            except ParseError as exc:
+                raise ParseError(
+                    f"{exc}; correct the cell", path=path, row=int(lines[i]), column=cols[i]
+                ) from None
+            values[i] = -number if sign in {"-", "−", "–"} else number
+    scaled = values * factor
+    with np.errstate(invalid="ignore"):
+        huge = ~np.isnan(scaled) & ~(np.abs(scaled) < MAX_VALUE_USD)
+    if huge.any():
+        i = int(np.flatnonzero(huge)[0])
+        raise ParseError(
+            f"value {texts.iat[i]!r} is {scaled[i]:.3g} USD, more than all world trade "
+            f"(no trade value reaches {MAX_VALUE_USD:.0e} USD): check the units and the cell",
+            path=path,
+            row=int(lines[i]),
+            column=cols[i],
+        )
+    below = scaled < 0
+    if below.any() and negative == "error":
+        i = int(np.flatnonzero(below)[0])
+        raise ParseError(
+            f"negative value {texts.iat[i]!r} ({int(below.sum())} such row(s)): a trade value "
+            "cannot be negative; correct the row or remove it (adjustments belong in a "
+            "separate table)",
+            path=path,
+            row=int(lines[i]),
+            column=cols[i],
+        )
+    if info["separators"]:
+        line, col, text = info["separators"][0]
+        _warn(
+            f"{len(info['separators'])} value(s) written with thousands separators or a "
+            f"decimal comma were read as numbers (first: line {line}, column {col!r}, "
+            f"{text!r} → {values[int(np.flatnonzero(lines == line)[0])]:g})",
+            path,
+        )
+    if info["footnotes"]:
+        line, col, text = info["footnotes"][0]
+        _warn(
+            f"{len(info['footnotes'])} footnote marker(s) after values were removed and the "
+            f"numbers kept (first: line {line}, column {col!r}, {text!r}); they are listed in "
+            "frame.attrs['footnotes']",
+            path,
+        )
+    if info["missing"]:
+        shown = ", ".join(f"line {ln} {t!r}" for ln, _, t in info["missing"][:5])
+        _warn(
+            f"{len(info['missing'])} value(s) marked as not published were left out ({shown}); "
+            "they are unknown, not zero, and are listed in frame.attrs['missing_cells']",
+            path,
+        )
+    return pd.Series(scaled, index=texts.index, dtype="float64"), info
+
+
+def _numbers(raw: pd.DataFrame, column: str, path, *, header_lines: int = 1) -> pd.Series:
+    """Parse a column of numbers, naming the first bad line (file line numbers, 1-based)."""
+    lines = raw.attrs.get("lines")
+    if lines is None or len(lines) != len(raw):
+        lines = np.arange(len(raw)) + header_lines + 1
+    values, _ = _parse_values(raw[column], path=path, lines=lines, columns=column)
+    return values.set_axis(raw.index)

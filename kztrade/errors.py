@@ -3,6 +3,11 @@
 Every error derives from :class:`KztradeError`. Those that come from bad input also
 derive from :class:`ValueError`, so code written against plain pandas keeps working.
 Messages name the file, the row and column where known, and what to do about it.
+
+When a problem in an input can be repaired without a guess (a byte-order mark, thousands
+separators, a footnote marker after a number, an identical repeated row), kztrade repairs it
+and says so with a :class:`KztradeWarning`, which users can turn into an error with
+``warnings.simplefilter("error", KztradeWarning)``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ __all__ = [
     "UnknownCountryError",
     "DoubleCountingError",
     "ParameterError",
+    "KztradeWarning",
     "location",
 ]
 
@@ -121,3 +127,17 @@ class DoubleCountingError(KztradeError, ValueError):
 
 class ParameterError(KztradeError, ValueError):
     """A function or notebook parameter has a wrong value or type."""
+
+
+class KztradeWarning(UserWarning):
+    """An input was repaired without a guess; the message says where and what was done.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("data.csv, line 3: footnote marker removed", KztradeWarning)
+    >>> caught[0].category.__name__
+    'KztradeWarning'
+    """

@@ -11,24 +11,25 @@ source publishes, marked by code, so that :mod:`kztrade.cleaning` can drop them 
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from kztrade._io import PathType, _numbers, _read_csv, _require
+from kztrade._io import PathType, _lines, _parse_values, _read_csv, _require
 from kztrade.cleaning import (
     decumulate,
     detect_cumulative,
+    find_gaps,
     is_aggregate_name,
     normalize_hs,
     parse_number,
-    scale_to_usd,
     to_iso3,
     unit_scale,
 )
 from kztrade.comtrade import read_comtrade
-from kztrade.errors import ParseError, UnitsError
+from kztrade.errors import KztradeWarning, ParseError, UnitsError
 from kztrade.schema import TOTAL, WORLD, make_frame
 
 __all__ = ["read_bns", "read_dots", "read_comtrade", "read_wide"]
@@ -47,6 +48,8 @@ def read_bns(
     reporter: str = "KAZ",
     source: str = "BNS",
     kind: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     r"""Read a long CSV of Kazakhstan's Bureau of National Statistics (stat.gov.kz).
 
@@ -55,6 +58,14 @@ def read_bns(
     annual periods dated on the year's last day and monthly ones on the month's first day.
     ``item_code`` holds partner ISO3 codes, or HS chapters (``HS01`` ... ``HS99``) and
     ``TOTAL``. Monthly files are checked for January-to-month cumulation.
+
+    What is repaired, with a :class:`~kztrade.errors.KztradeWarning`: a semicolon or tab
+    separator, Russian column names (``Дата``, ``Значение``...), thousands separators and
+    decimal commas, footnote markers after values (``1 234*``, ``12.5e``, ``(p)``), rows
+    marked as not published (``..``, ``x``, ``-``: left out, listed in
+    ``frame.attrs["missing_cells"]``), identical repeated rows, and months missing inside a
+    series (listed in ``frame.attrs["gaps"]``). Everything else raises an error naming the
+    line and column.
 
     Parameters
     ----------
@@ -69,7 +80,13 @@ def read_bns(
     kind : {"monthly", "cumulative"}, optional
         For monthly files: whether values are monthly or January-to-month totals. By
         default it is detected from the series (and an error raised if it cannot be told);
-        cumulative values are turned into monthly ones.
+        cumulative values are turned into monthly ones. A stated kind that the series
+        plainly contradicts raises.
+    decimal : {",", "."}, optional
+        The decimal mark, when values are written with separators and the file does not
+        show which one is decimal.
+    encoding : str, optional
+        The file's text encoding when it is not UTF-8 (e.g. ``"cp1251"``).
 
     Returns
     -------
@@ -91,17 +108,21 @@ def read_bns(
     """
     if flow not in ("export", "import"):
         raise ParseError(f"flow must be 'export' or 'import', got {flow!r}", path=path)
-    raw = _read_csv(path)
+    factor = unit_scale(units)
+    raw = _read_csv(path, encoding=encoding, aliases=_BNS_RUSSIAN)
     _require(raw, ("date", "value"), path, "BNS long CSV: " + ",".join(_BNS_COLUMNS))
+    lines = _lines(raw)
+    raw = raw.apply(lambda c: c.str.strip())
     if "transformation" in raw.columns:
         other = raw["transformation"] != "level"
         if other.any():
             first = int(np.flatnonzero(other.to_numpy())[0])
             raise UnitsError(
                 f"transformation {raw['transformation'].iloc[first]!r} is not 'level': the "
-                "file holds derived figures (growth rates, indices), not values",
+                "file holds derived figures (growth rates, indices), not values; export "
+                "the levels",
                 path=path,
-                row=first + 2,
+                row=int(lines[first]),
                 column="transformation",
             )
     if "region" in raw.columns:
@@ -117,9 +138,10 @@ def read_bns(
     if dates.isna().any():
         first = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise ParseError(
-            f"date {raw['date'].iloc[first]!r} is not YYYY-MM-DD",
+            f"date {raw['date'].iloc[first]!r} is not YYYY-MM-DD; write dates as in the "
+            "BNS export (2021-12-31 for a year, 2021-04-01 for a month)",
             path=path,
-            row=first + 2,
+            row=int(lines[first]),
             column="date",
         )
     if ((dates.dt.month == 12) & (dates.dt.day == 31)).all():
@@ -127,13 +149,26 @@ def read_bns(
     elif (dates.dt.day == 1).all():
         freq = "M"
     else:
+        year_end = ((dates.dt.month == 12) & (dates.dt.day == 31)).to_numpy()
+        first = int(np.flatnonzero(year_end != year_end[0])[0]) if len(set(year_end)) > 1 else 0
         raise ParseError(
-            "dates mix year ends and other days; expected annual periods dated on 31 December "
-            "or monthly periods dated on the 1st",
+            "dates mix frequencies (year ends and other days); expected annual periods dated "
+            "on 31 December or monthly periods dated on the 1st: split the file by frequency",
             path=path,
+            row=int(lines[first]),
             column="date",
         )
-    values = scale_to_usd(_numbers(raw, "value", path), units=units)
+    periods = dates.dt.to_period(freq)
+    _check_not_future(periods, path=path, lines=lines, column="date")
+    values, repaired = _parse_values(
+        raw["value"],
+        path=path,
+        lines=lines,
+        columns="value",
+        factor=factor,
+        decimal=decimal,
+        missing="drop",
+    )
     codes = raw["item_code"] if "item_code" in raw.columns else pd.Series(TOTAL, index=raw.index)
     codes = codes.astype(str).str.strip()
     is_hs = codes.str.fullmatch(r"(HS\d{2,10}|TOTAL)")
@@ -143,50 +178,147 @@ def read_bns(
     elif codes.str.fullmatch(r"[A-Z]{3}").all():
         partner, commodity = codes, pd.Series(TOTAL, index=raw.index)
     else:
-        bad = codes[~(is_hs | codes.str.fullmatch(r"[A-Z]{3}"))].unique()[:5].tolist()
+        bad = ~(is_hs | codes.str.fullmatch(r"[A-Z]{3}"))
+        first = int(np.flatnonzero(bad.to_numpy())[0])
         raise ParseError(
             f"item_code must be ISO3 partner codes or HS chapters ('HS01'..'HS99', 'TOTAL'), "
-            f"found {bad}",
+            f"found {codes[bad].unique()[:5].tolist()}; a file holds either partners or "
+            "chapters",
             path=path,
+            row=int(lines[first]),
             column="item_code",
         )
     frame = pd.DataFrame(
         {
-            "period": dates.dt.to_period(freq),
+            "period": periods,
             "reporter": reporter,
             "partner": partner,
             "flow": flow,
             "commodity": commodity,
-            "value_usd": values,
+            "value_usd": values.to_numpy(),
             "source": source,
         }
     )
     if is_hs.all() and "item_name" in raw.columns:
         frame["commodity_name"] = raw["item_name"].str.strip()
-    dup = frame.duplicated(["period", "partner", "commodity"], keep=False)
-    if dup.any():
-        first = int(np.flatnonzero(dup.to_numpy())[0])
-        raise ParseError(
-            f"{int(dup.sum())} rows repeat the same date and item_code (first: "
-            f"{raw['date'].iloc[first]} {codes.iloc[first]}); remove the duplicates",
-            path=path,
-            row=first + 2,
-        )
+    frame = _drop_repeats(frame, codes=codes, lines=lines, path=path, raw=raw)
+    frame = frame.loc[frame["value_usd"].notna()]
     if freq == "M":
         frame = _to_monthly(frame, kind=kind, path=path)
-    return make_frame(frame, freq=freq)
+    out = make_frame(frame.reset_index(drop=True), freq=freq)
+    out.attrs["missing_cells"] = repaired["missing"]
+    out.attrs["footnotes"] = repaired["footnotes"]
+    out.attrs["gaps"] = _warn_gaps(out, path=path) if freq == "M" else []
+    return out
+
+
+#: Russian column names of BNS exports (lower case) and the names kztrade reads.
+_BNS_RUSSIAN = {
+    "дата": "date",
+    "период": "date",
+    "регион": "region",
+    "код": "item_code",
+    "код показателя": "item_code",
+    "наименование": "item_name",
+    "значение": "value",
+    "преобразование": "transformation",
+}
+
+
+def _check_not_future(periods: pd.Series, *, path, lines=None, column=None) -> None:
+    """Raise if a period starts after today: a typo, a forecast, or a shifted date."""
+    today = pd.Timestamp.today()
+    starts = pd.PeriodIndex(periods).start_time
+    future = np.asarray(starts > today)
+    if future.any():
+        first = int(np.flatnonzero(future)[0])
+        row = None if lines is None else int(np.asarray(lines)[first])
+        raise ParseError(
+            f"period {str(pd.PeriodIndex(periods)[first])!r} lies in the future (today is "
+            f"{today:%Y-%m-%d}): a typo, a forecast or a shifted date; correct or remove it",
+            path=path,
+            row=row,
+            column=column,
+        )
+
+
+def _drop_repeats(frame, *, codes, lines, path, raw) -> pd.DataFrame:
+    """Drop identical repeated rows with a warning; raise on repeats that differ."""
+    key = ["period", "partner", "commodity"]
+    dup = frame.duplicated(key, keep=False)
+    if not dup.any():
+        return frame
+    same = frame.duplicated([*key, "value_usd"], keep="first")
+    differing = frame.loc[~same].duplicated(key, keep=False)
+    if differing.any():
+        first = int(np.flatnonzero(dup.to_numpy())[0])
+        rows = frame.loc[dup].index
+        raise ParseError(
+            f"{int(dup.sum())} rows repeat the same date and item_code with different values "
+            f"(first: {raw['date'].iloc[first]} {codes.iloc[first]}, lines "
+            f"{[int(lines[i]) for i in rows[:4]]}): two releases or two sources in one file? "
+            "remove the duplicates, keeping the figure you trust",
+            path=path,
+            row=int(lines[first]),
+        )
+    gone = [int(lines[i]) for i in np.flatnonzero(same.to_numpy())]
+    _warn_once(
+        f"{len(gone)} row(s) repeat an earlier row exactly and were read once (lines "
+        f"{gone[:5]})",
+        path,
+    )
+    return frame.loc[~same]
+
+
+def _warn_once(message: str, path) -> None:
+    warnings.warn(f"{path}: {message}", KztradeWarning, stacklevel=3)
+
+
+def _warn_gaps(frame: pd.DataFrame, *, path) -> list[tuple[str, str, str]]:
+    gaps = find_gaps(frame, by=("partner", "commodity"))
+    if gaps.empty:
+        return []
+    listed = [(r.partner, r.commodity, str(r.period)) for r in gaps.itertuples()]
+    shown = ", ".join(f"{p}/{c} {m}" for p, c, m in listed[:5])
+    _warn_once(
+        f"{len(listed)} month(s) missing inside a series ({shown}); they are unknown, not "
+        "zero, and are listed in frame.attrs['gaps']",
+        path,
+    )
+    return listed
 
 
 def _to_monthly(frame: pd.DataFrame, *, kind: str | None, path) -> pd.DataFrame:
     """Detect (or take) cumulation of a monthly frame and return monthly values."""
     if kind not in (None, "monthly", "cumulative"):
         raise ParseError(f"kind must be 'monthly', 'cumulative' or None, got {kind!r}", path=path)
+    # Judge on the published total where there is one, else on the sum of the items.
+    total_rows = frame["commodity"] == TOTAL
+    if total_rows.any() and frame["partner"].nunique() == 1:
+        basis = frame.loc[total_rows]
+    else:
+        basis = frame.loc[frame["partner"] == frame["partner"].iloc[0]]
+        basis = basis.loc[basis["commodity"] == basis["commodity"].iloc[0]]
+    totals = basis.groupby("period")["value_usd"].sum()
     if kind is None:
-        # Judge on the published total where there is one, else on the sum of the items.
-        total_rows = frame["commodity"] == TOTAL
-        basis = frame.loc[total_rows] if total_rows.any() else frame
-        totals = basis.groupby("period")["value_usd"].sum()
         kind = detect_cumulative(totals, name=str(path))
+    else:
+        try:
+            seen = detect_cumulative(totals, name=str(path))
+        except UnitsError:
+            seen = kind
+        if seen != kind:
+            looks = (
+                "rise through every year and fall back each January"
+                if seen == "cumulative"
+                else "fall within a year"
+            )
+            raise UnitsError(
+                f"the file is declared kind={kind!r} but its values {looks}: they look "
+                f"{seen}; pass kind={seen!r} (or check which table was exported)",
+                path=path,
+                column="value",
+            )
     if kind == "monthly":
         return frame
     out = frame.copy()
@@ -196,6 +328,14 @@ def _to_monthly(frame: pd.DataFrame, *, kind: str | None, path) -> pd.DataFrame:
         monthly = decumulate(series, name=f"{path}")
         parts.append(group.assign(value_usd=monthly.reindex(group["period"]).to_numpy()))
     out = pd.concat(parts).sort_index()
+    unknown = out.loc[out["value_usd"].isna()]
+    if len(unknown):
+        shown = ", ".join(f"{r.commodity} {r.period}" for r in unknown.head(5).itertuples())
+        _warn_once(
+            f"{len(unknown)} cumulative value(s) follow a missing month, so their month alone "
+            f"cannot be known and they were left out ({shown})",
+            path,
+        )
     return out.loc[out["value_usd"].notna()]
 
 
@@ -407,13 +547,17 @@ def read_wide(
     sheet: str | int = 0,
     decimal: str | None = None,
     country_names: dict[str, str] | None = None,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     r"""Read a table with periods across (``2019, 2020, ...`` or ``2021-01, 2021-02, ...``).
 
     The other columns must be named ``reporter``, ``partner``, ``flow`` or ``commodity``
     (with country names or codes, ``export``/``import``, HS codes); whichever of them the
-    table does not have is given as a keyword argument. Empty cells are unknown values and
-    are left out (listed in ``frame.attrs["empty_cells"]``), never read as zero.
+    table does not have is given as a keyword argument. Empty cells and cells marked as not
+    published (``..``, ``x``, ``-``) are unknown values and are left out (listed in
+    ``frame.attrs["empty_cells"]``), never read as zero. A ``units`` column, if present, must
+    agree with ``units``. Rows of groups of economies (regions, the EU) are refused; World
+    or Total rows become partner ``WLD``.
 
     Parameters
     ----------
@@ -432,6 +576,8 @@ def read_wide(
         Decimal mark of numbers written as text.
     country_names : dict, optional
         Country names the table uses that kztrade does not know, mapped to ISO3 codes.
+    encoding : str, optional
+        The text encoding of a CSV file that is not UTF-8 (e.g. ``"cp1251"``).
 
     Returns
     -------
@@ -455,22 +601,67 @@ def read_wide(
     if path.suffix.lower() in {".xlsx", ".xls"}:
         if not path.is_file():
             raise ParseError("no such file", path=path)
-        raw = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
+        try:
+            raw = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
+        except (ValueError, OSError, KeyError) as exc:
+            raise ParseError(
+                f"cannot read sheet {sheet!r} of the workbook ({exc}); check the sheet name",
+                path=path,
+            ) from None
+        lines = np.arange(len(raw)) + 2
+        keep = ~(raw.astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy()
+        raw, lines = raw.loc[keep].reset_index(drop=True), lines[keep]
+        if raw.empty:
+            raise ParseError(f"sheet {sheet!r} has no data rows", path=path)
     else:
-        raw = _read_csv(path)
+        raw = _read_csv(path, encoding=encoding)
+        lines = _lines(raw)
     raw.columns = [str(c).strip() for c in raw.columns]
     years = {c: f"{m[1]}" for c in raw.columns if (m := _YEAR_COLUMN.match(c))}
     months = {c: f"{m[1]}-{int(m[2]):02d}" for c in raw.columns if (m := _MONTH_COLUMN.match(c))}
     if years and months:
-        raise ParseError("columns mix years and months; split the table by frequency", path=path)
+        raise ParseError(
+            f"columns mix years {list(years)[:3]} and months {list(months)[:3]}: mixed "
+            "frequencies; split the table by frequency",
+            path=path,
+        )
     periods = years or months
     if not periods:
         raise ParseError(
-            f"no period columns (e.g. '2021' or '2021-04') among {list(raw.columns)}", path=path
+            f"no period columns (e.g. '2021' or '2021-04') among {list(raw.columns)}; the "
+            "header row must hold the periods",
+            path=path,
         )
     freq = "Y" if years else "M"
+    bad_months = [c for c, p in months.items() if not 1 <= int(p[5:]) <= 12]
+    if bad_months:
+        raise ParseError(
+            f"column {bad_months[0]!r} is not a month (01-12)", path=path, column=bad_months[0]
+        )
+    _check_not_future(pd.PeriodIndex(list(periods.values()), freq=freq), path=path)
     given = {"reporter": reporter, "partner": partner, "flow": flow, "commodity": commodity}
     ids = [c for c in raw.columns if c not in periods]
+    unit_col = next((c for c in ids if c.lower() in {"unit", "units"}), None)
+    if unit_col is not None:
+        ids.remove(unit_col)
+        stated = raw[unit_col].astype(str).str.strip()
+        kinds = sorted(set(stated))
+        if len(kinds) > 1:
+            first = int(np.flatnonzero((stated != stated.iloc[0]).to_numpy())[0])
+            raise UnitsError(
+                f"the file mixes units {kinds}: contradictory units in one table; split it by "
+                "units or convert the rows first",
+                path=path,
+                row=int(lines[first]),
+                column=unit_col,
+            )
+        if unit_scale(kinds[0]) != unit_scale(units):
+            raise UnitsError(
+                f"the file states units {kinds[0]!r} but units={units!r} was passed; "
+                "check which is right and pass that",
+                path=path,
+                column=unit_col,
+            )
     unknown = [c for c in ids if c not in given]
     if unknown:
         raise ParseError(
@@ -488,25 +679,50 @@ def read_wide(
                 path=path,
             )
     factor = unit_scale(units)
-    records, empty = [], []
-    for i, row in raw.iterrows():
-        line = int(i) + 2
-        base = {name: (row[name] if name in ids else value) for name, value in given.items()}
-        for column, period in periods.items():
-            cell = str(row[column]).strip()
-            if cell == "" or cell.lower() in {"..", "-", "…", "n/a"}:
-                empty.append((line, column))
-                continue
-            try:
-                number = parse_number(cell, decimal=decimal)
-            except ParseError as exc:
-                raise ParseError(str(exc), path=path, row=line, column=column) from None
-            records.append({**base, "period": period, "value_usd": number * factor})
-    frame = pd.DataFrame(records)
-    if frame.empty:
+    long = raw[ids + list(periods)].assign(_line=lines).melt(
+        id_vars=[*ids, "_line"], var_name="_column", value_name="_text"
+    )
+    long["_text"] = long["_text"].astype(str).str.strip()
+    empty = long["_text"] == ""
+    values, repaired = _parse_values(
+        long.loc[~empty, "_text"],
+        path=path,
+        lines=long.loc[~empty, "_line"].to_numpy(),
+        columns=long.loc[~empty, "_column"].to_numpy(),
+        factor=factor,
+        decimal=decimal,
+        missing="drop",
+    )
+    kept = long.loc[~empty].assign(value_usd=values.to_numpy())
+    empty_cells = sorted(
+        [(int(a), b) for a, b in zip(long.loc[empty, "_line"], long.loc[empty, "_column"], strict=True)]
+        + [(line, col) for line, col, _ in repaired["missing"]]
+    )
+    long = kept.loc[kept["value_usd"].notna()]
+    if long.empty:
         raise ParseError("the table has no values", path=path)
+    frame = pd.DataFrame(
+        {
+            name: (long[name].to_numpy() if name in ids else value)
+            for name, value in given.items()
+        }
+    )
+    frame["period"] = long["_column"].map(periods).to_numpy()
+    frame["value_usd"] = long["value_usd"].to_numpy()
+    frame_lines = long["_line"].to_numpy()
     for name in ("reporter", "partner"):
         texts = frame[name].astype(str).str.strip()
+        aggregate = texts.map(is_aggregate_name) & ~texts.str.lower().isin(["world"])
+        if aggregate.any():
+            first = int(np.flatnonzero(aggregate.to_numpy())[0])
+            raise ParseError(
+                f"{name} {texts.iloc[first]!r} is a group of economies, not one: summing it "
+                "with its members would double count; remove the row (World/Total rows are "
+                "kept as 'WLD')",
+                path=path,
+                row=int(frame_lines[first]),
+                column=name,
+            )
         codes = to_iso3(texts.unique(), extra_names=country_names, path=path)
         mapped = dict(zip(texts.unique(), codes, strict=True))
         frame[name] = texts.map(mapped)
@@ -520,6 +736,16 @@ def read_wide(
     frame["flow"] = flows
     frame["commodity"] = normalize_hs(frame["commodity"], path=path)
     frame["source"] = source
+    dup = frame.duplicated(["period", "reporter", "partner", "flow", "commodity"], keep=False)
+    if dup.any():
+        first = int(np.flatnonzero(dup.to_numpy())[0])
+        raise ParseError(
+            f"{int(dup.sum())} cells give the same period, reporter, partner, flow and "
+            "commodity (a row repeated, or two names of one country); keep one of them",
+            path=path,
+            row=int(frame_lines[first]),
+        )
     frame = make_frame(frame, freq=freq)
-    frame.attrs["empty_cells"] = empty
+    frame.attrs["empty_cells"] = empty_cells
+    frame.attrs["footnotes"] = repaired["footnotes"]
     return frame

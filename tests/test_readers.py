@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from kztrade.cleaning import cumulate
-from kztrade.errors import ParseError, UnitsError, UnknownCountryError
+from kztrade.errors import KztradeWarning, ParseError, UnitsError, UnknownCountryError
 from kztrade.readers import read_bns, read_comtrade, read_dots, read_wide
 from kztrade.schema import frequency, validate
 
@@ -101,7 +101,14 @@ def test_bns_duplicates_and_flow(data_dir, tmp_path):
     lines = text.splitlines()
     path = tmp_path / "dup.csv"
     path.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
-    with pytest.raises(ParseError, match="rows repeat the same date and item_code"):
+    with pytest.warns(KztradeWarning, match=r"1 row\(s\) repeat an earlier row exactly"):
+        once = read_bns(path, flow="export")
+    assert once["value_usd"].sum() == pytest.approx(
+        read_bns(data_dir / "bns_exports_by_partner.csv", flow="export")["value_usd"].sum()
+    )
+    changed = lines[1].replace(lines[1].split(",")[4], "1.5")
+    path.write_text("\n".join([*lines, changed]) + "\n", encoding="utf-8")
+    with pytest.raises(ParseError, match="rows repeat the same date and item_code with different"):
         read_bns(path, flow="export")
     with pytest.raises(ParseError, match="flow must be 'export' or 'import'"):
         read_bns(data_dir / "bns_exports_by_partner.csv", flow="exports")
