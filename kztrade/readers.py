@@ -263,8 +263,7 @@ def _drop_repeats(frame, *, codes, lines, path, raw) -> pd.DataFrame:
         )
     gone = [int(lines[i]) for i in np.flatnonzero(same.to_numpy())]
     _warn_once(
-        f"{len(gone)} row(s) repeat an earlier row exactly and were read once (lines "
-        f"{gone[:5]})",
+        f"{len(gone)} row(s) repeat an earlier row exactly and were read once (lines {gone[:5]})",
         path,
     )
     return frame.loc[~same]
@@ -679,8 +678,10 @@ def read_wide(
                 path=path,
             )
     factor = unit_scale(units)
-    long = raw[ids + list(periods)].assign(_line=lines).melt(
-        id_vars=[*ids, "_line"], var_name="_column", value_name="_text"
+    long = (
+        raw[ids + list(periods)]
+        .assign(_line=lines)
+        .melt(id_vars=[*ids, "_line"], var_name="_column", value_name="_text")
     )
     long["_text"] = long["_text"].astype(str).str.strip()
     empty = long["_text"] == ""
@@ -695,17 +696,17 @@ def read_wide(
     )
     kept = long.loc[~empty].assign(value_usd=values.to_numpy())
     empty_cells = sorted(
-        [(int(a), b) for a, b in zip(long.loc[empty, "_line"], long.loc[empty, "_column"], strict=True)]
+        [
+            (int(a), b)
+            for a, b in zip(long.loc[empty, "_line"], long.loc[empty, "_column"], strict=True)
+        ]
         + [(line, col) for line, col, _ in repaired["missing"]]
     )
     long = kept.loc[kept["value_usd"].notna()]
     if long.empty:
         raise ParseError("the table has no values", path=path)
     frame = pd.DataFrame(
-        {
-            name: (long[name].to_numpy() if name in ids else value)
-            for name, value in given.items()
-        }
+        {name: (long[name].to_numpy() if name in ids else value) for name, value in given.items()}
     )
     frame["period"] = long["_column"].map(periods).to_numpy()
     frame["value_usd"] = long["value_usd"].to_numpy()
