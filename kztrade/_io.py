@@ -33,6 +33,8 @@ MAX_VALUE_USD = 1e15
 MISSING_MARKERS = frozenset({"..", "...", "…", "-", "–", "—", "x", "X", "c", ":", "n/a", "N/A"})
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+# Files up to this many characters have every line's fields counted (about 0.1 s per MB).
+_FULL_CHECK_CHARS = 50_000_000
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -159,10 +161,13 @@ def _read_csv(
     header = text.splitlines()[0] if text.splitlines() else ""
     sep = _separator(header, path)
     try:
-        # Codes are text and "NA" is Namibia: no default missing-value strings.
-        raw = pd.read_csv(
+        # Codes are text and "NA" is Namibia: no default missing-value strings. The header is
+        # read as a row, so that pandas never takes a first column as the index when data
+        # rows are longer than the header: every line must have the header's fields.
+        body = pd.read_csv(
             io.StringIO(text),
             sep=sep,
+            header=None,
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
@@ -175,7 +180,23 @@ def _read_csv(
         raise ParseError(
             "not a readable CSV file; save it as CSV (UTF-8) and try again", path=path
         ) from None
-    raw.columns = [str(c).strip().lstrip("\ufeff") for c in raw.columns]
+    if len(text) < _FULL_CHECK_CHARS:
+        # pandas pads short lines with empty fields: count every line's fields to catch a
+        # line cut off (a truncated download) before its blanks are read as values.
+        _field_problem(text, sep, path)
+    names = [str(c).strip().lstrip("\ufeff") for c in body.iloc[0].fillna("").tolist()]
+    repeated = sorted({c for c in names if names.count(c) > 1 and c})
+    if repeated:
+        raise ParseError(
+            f"column name(s) {repeated} appear more than once in the header; rename them",
+            path=path,
+            row=1,
+        )
+    raw = body.iloc[1:].reset_index(drop=True)
+    raw.columns = names
+    if (raw.shape[1] > 1 and "" in names) and raw[""].replace("", np.nan).isna().all():
+        # A trailing separator on every line (",\n"): an empty last column, not data.
+        raw = raw.drop(columns=[""])
     lines = np.arange(len(raw)) + 2
     # Blank lines and rows of empty fields (",,,,," as spreadsheets export them) are skipped.
     blank = raw.isna().all(axis=1) | ((raw == "").all(axis=1) & (raw.shape[1] > 1))

@@ -14,6 +14,7 @@ import functools
 import logging
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
@@ -213,6 +214,8 @@ def parse_figure(text: str, *, decimal: str | None = None) -> Figure:
         value = sign * number / 100.0
         # Keep the fraction exact to the stated digits (48.1% -> 0.481, not 0.48100000000000004).
         value = round(value, decimals + 2)
+    if not math.isfinite(value):
+        raise ParseError(f"cannot read {text!r}: the number is too large to be a figure")
     currency = any(m[g] for g in ("cur1", "cur2", "cur3"))
     return Figure(float(value), decimals, percent, float(scale), bool(currency))
 
@@ -265,6 +268,11 @@ _UNIT_ALIASES = {
     "usd million": "million USD",
     "usd millions": "million USD",
     "us dollars, millions": "million USD",
+    "us dollars, thousands": "thousand USD",
+    "us dollars, billions": "billion USD",
+    "тыс. долл. сша": "thousand USD",
+    "млн. долларов сша": "million USD",
+    "млн. долл. сша": "million USD",
     "млн долларов сша": "million USD",
     "billion usd": "billion USD",
     "usd billion": "billion USD",
@@ -479,6 +487,16 @@ _COUNTRY_OVERRIDES: dict[str, str] = {
 }
 
 
+# Short names that stand for two countries: refused, never resolved to one of them.
+_AMBIGUOUS_NAMES: dict[str, tuple[str, ...]] = {
+    "korea": ("KOR", "PRK"),
+    "корея": ("KOR", "PRK"),
+    "congo": ("COG", "COD"),
+    "virgin islands": ("VGB", "VIR"),
+    "виргинские острова": ("VGB", "VIR"),
+}
+
+
 # Names already looked up with country_converter (its regular expressions are slow).
 _CONVERTED: dict[str, str | None] = {}
 
@@ -555,6 +573,10 @@ def to_iso3(
     --------
     >>> to_iso3(["Kazakhstan, Rep. of", "Монголия", "NA", "World"])
     ['KAZ', 'MNG', 'NAM', 'WLD']
+    >>> to_iso3(["Korea"])
+    Traceback (most recent call last):
+    ...
+    kztrade.errors.UnknownCountryError: 1 country name(s) ...: 'Korea'; ambiguous: ...
     >>> to_iso3(["Atlantis", "Mongolia", "Narnia"])
     Traceback (most recent call last):
     ...
@@ -563,6 +585,7 @@ def to_iso3(
     names = list(names)
     extra = {str(k).strip().lower(): v for k, v in (extra_names or {}).items()}
     mapping: dict[str, str | None] = {}
+    ambiguous: dict[str, tuple[str, ...]] = {}
     pending: list[str] = []
     for name in dict.fromkeys(names):
         if not isinstance(name, str) or not name.strip():
@@ -571,6 +594,8 @@ def to_iso3(
         key = " ".join(name.strip().lower().split())
         if key in extra:
             mapping[name] = extra[key]
+        elif key in _AMBIGUOUS_NAMES:
+            ambiguous[name] = _AMBIGUOUS_NAMES[key]
         elif key in _COUNTRY_OVERRIDES:
             mapping[name] = _COUNTRY_OVERRIDES[key]
         elif re.fullmatch(r"[A-Z]{3}", name.strip()) and name.strip() == WORLD:
@@ -591,6 +616,15 @@ def to_iso3(
         for name, code in zip(pending, converted, strict=True):
             ok = isinstance(code, str) and re.fullmatch(r"[A-Z]{3}", code) is not None
             mapping[name] = _CONVERTED[name] = code if ok else None
+    if ambiguous:
+        options = "; ".join(f"{n!r} could be {' or '.join(c)}" for n, c in ambiguous.items())
+        first, codes = next(iter(ambiguous.items()))
+        raise UnknownCountryError(
+            list(ambiguous),
+            path=path,
+            hint=f"ambiguous: {options}; write the full name (e.g. 'Korea, Rep.') or pass "
+            f"extra_names={{{first!r}: {codes[0]!r}}}",
+        )
     unknown = [n for n in dict.fromkeys(names) if mapping.get(n) is None]
     if unknown:
         raise UnknownCountryError([str(n) for n in unknown], path=path)
@@ -602,10 +636,14 @@ def to_iso3(
 _HS_LENGTHS = (2, 4, 6, 8, 10)
 
 
-def normalize_hs(codes: Iterable, *, path=None, column: str = "commodity") -> list[str]:
+def normalize_hs(
+    codes: Iterable, *, path=None, column: str = "commodity", warn: bool = True
+) -> list[str]:
     """Return HS codes as zero-padded text, restoring leading zeros lost to spreadsheets.
 
-    ``101`` → ``"0101"``, ``"HS01"`` → ``"01"``, ``"Total"``/``"TOTAL"`` → ``"TOTAL"``.
+    ``101`` → ``"0101"``, ``"HS01"`` → ``"01"``, ``"8471.0"`` → ``"8471"``,
+    ``"Total"``/``"TOTAL"`` → ``"TOTAL"``. Codes in Excel's scientific format
+    (``"1.01E+05"``) have lost digits and raise.
 
     Parameters
     ----------
@@ -613,6 +651,9 @@ def normalize_hs(codes: Iterable, *, path=None, column: str = "commodity") -> li
         Codes as text or integers.
     path, column : optional
         Where the codes come from, for the error message.
+    warn : bool, default True
+        Warn (:class:`~kztrade.errors.KztradeWarning`) when leading zeros were restored:
+        the input went through a spreadsheet and other columns may have suffered too.
 
     Raises
     ------
@@ -622,14 +663,14 @@ def normalize_hs(codes: Iterable, *, path=None, column: str = "commodity") -> li
 
     Examples
     --------
-    >>> normalize_hs([101, "HS01", "010121", "Total", 9])
+    >>> normalize_hs([101, "HS01", "010121", "Total", 9], warn=False)
     ['0101', '01', '010121', 'TOTAL', '09']
     >>> normalize_hs(["0101x"])
     Traceback (most recent call last):
     ...
     kztrade.errors.ParseError: column 'commodity': invalid HS code(s) ['0101x']: ...
     """
-    out, bad = [], []
+    out, bad, excel, padded = [], [], [], []
     for code in codes:
         if isinstance(code, (int, np.integer)) and not isinstance(code, bool):
             text = str(int(code))
@@ -643,13 +684,31 @@ def normalize_hs(codes: Iterable, *, path=None, column: str = "commodity") -> li
             continue
         if upper.startswith("HS"):
             text = text[2:].strip()
+        if _HS_SCIENTIFIC.match(text):
+            # '1.01E+05': Excel showed the code as a rounded number; its digits are lost.
+            excel.append(code)
+            out.append(text)
+            continue
+        if _HS_FLOAT.match(text):
+            # '8471.0': the code went through a float column; only the '.0' is added.
+            text = text.split(".")[0]
+            padded.append(code)
         if not text.isdigit() or not 1 <= len(text) <= 10:
             bad.append(code)
             out.append(text)
             continue
         if len(text) % 2:
             text = "0" + text
+            padded.append(code)
         out.append(text)
+    if excel:
+        raise ParseError(
+            f"HS code(s) {excel[:10]} are in Excel's scientific format: their digits are lost "
+            "and cannot be restored; format the code column as Text in the spreadsheet and "
+            "export it again",
+            path=path,
+            column=column,
+        )
     if bad:
         more = " ..." if len(bad) > 10 else ""
         raise ParseError(
@@ -658,7 +717,22 @@ def normalize_hs(codes: Iterable, *, path=None, column: str = "commodity") -> li
             path=path,
             column=column,
         )
+    if padded and warn:
+        from kztrade.errors import KztradeWarning, location
+
+        where = location(path, column=column)
+        warnings.warn(
+            f"{where}: {len(padded)} HS code(s) had lost their leading zero or gained a '.0' "
+            f"(a spreadsheet read them as numbers) and were restored, e.g. {padded[0]!r} → "
+            f"{normalize_hs([padded[0]], warn=False)[0]!r}",
+            KztradeWarning,
+            stacklevel=2,
+        )
     return out
+
+
+_HS_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE][+-]?\d+$")
+_HS_FLOAT = re.compile(r"^\d+\.0+$")
 
 
 # --------------------------------------------------------------------------- aggregates

@@ -179,11 +179,14 @@ def read_bns(
         partner, commodity = codes, pd.Series(TOTAL, index=raw.index)
     else:
         bad = ~(is_hs | codes.str.fullmatch(r"[A-Z]{3}"))
+        if not bad.any():
+            # Every code is valid, but partners and HS chapters are mixed in one file.
+            bad = is_hs if is_hs.sum() <= (~is_hs).sum() else ~is_hs
         first = int(np.flatnonzero(bad.to_numpy())[0])
         raise ParseError(
             f"item_code must be ISO3 partner codes or HS chapters ('HS01'..'HS99', 'TOTAL'), "
             f"found {codes[bad].unique()[:5].tolist()}; a file holds either partners or "
-            "chapters",
+            "chapters, not both: split it",
             path=path,
             row=int(lines[first]),
             column="item_code",
@@ -398,14 +401,22 @@ def read_dots(
             "workbook with 'Exports, FOB' and 'Imports, CIF'",
             path=path,
         )
-    parts, dropped = [], set()
+    parts, dropped, units = [], set(), {}
     reporter_names = set()
     for sheet, flow in _DOTS_SHEETS.items():
         part, reporter_name, gone = _read_dots_sheet(sheets[sheet], path=path, sheet=sheet)
         reporter_names.add(reporter_name)
         dropped |= gone
+        units[sheet] = part.attrs.pop("units")
         part["flow"] = flow
         parts.append(part)
+    if len(set(units.values())) > 1:
+        stated = ", ".join(f"{k!r}: {v!r}" for k, v in units.items())
+        _warn_once(
+            f"the sheets state different units ({stated}); each sheet was read in its own "
+            "units, all values are in US dollars now — check that the workbook was not edited",
+            path,
+        )
     if len(reporter_names) != 1:
         raise ParseError(
             f"the two sheets name different reporters: {sorted(reporter_names)}", path=path
@@ -450,7 +461,12 @@ def _read_dots_sheet(raw: pd.DataFrame, *, path, sheet: str):
             header_row = i
             break
     if header_row is None:
-        raise ParseError(f"sheet {sheet!r}: no header row of years in the first 20 rows", path=path)
+        raise ParseError(
+            f"sheet {sheet!r}: no header row of years (a row holding only years such as "
+            "2019, 2020) in the first 20 rows; the layout changed: restore the row of years "
+            "above the partner rows",
+            path=path,
+        )
     titles = [
         str(c).strip()
         for r in range(header_row)
@@ -478,7 +494,30 @@ def _read_dots_sheet(raw: pd.DataFrame, *, path, sheet: str):
         for col in range(raw.shape[1])
         if pd.notna(raw.iat[header_row, col])
     }
-    name_col = min(year_cols) - 1
+    # Partner names stand in the nearest column left of the years that has text below the
+    # header (an inserted empty column must not hide them).
+    body = raw.iloc[header_row + 1 :]
+    name_cols = [
+        c
+        for c in range(min(year_cols) - 1, -1, -1)
+        if body.iloc[:, c].map(lambda v: isinstance(v, str) and bool(v.strip())).any()
+    ]
+    if not name_cols:
+        raise ParseError(
+            f"sheet {sheet!r}: no column of partner names left of the years (row "
+            f"{header_row + 1}); the layout changed: put the names just left of the years",
+            path=path,
+            row=header_row + 1,
+        )
+    name_col = name_cols[0]
+    future = [y for y in year_cols.values() if y > pd.Timestamp.today().year]
+    if future:
+        raise ParseError(
+            f"sheet {sheet!r}: year {future[0]} in the header row lies in the future (today "
+            f"is {pd.Timestamp.today():%Y-%m-%d}): a shifted or mistyped header; correct it",
+            path=path,
+            row=header_row + 1,
+        )
     rows, dropped, seen, seen_rows = [], set(), {}, {}
     for r in range(header_row + 1, len(raw)):
         name = raw.iat[r, name_col]
@@ -523,7 +562,14 @@ def _read_dots_sheet(raw: pd.DataFrame, *, path, sheet: str):
         seen[name], seen_rows[name] = values, r
         for year, (value, estimated) in values.items():
             rows.append((name, str(year), value, estimated))
+    if not rows:
+        raise ParseError(
+            f"sheet {sheet!r}: no partner rows with values below the header row "
+            f"{header_row + 1}; check the sheet's layout",
+            path=path,
+        )
     part = pd.DataFrame(rows, columns=["partner_name", "period", "value_usd", "estimated"])
+    part.attrs["units"] = unit_titles[0]
     return part, reporter_name, dropped
 
 
