@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 LEVELS = (80, 95)
-SETS = {"tourism": ("Tourism", "monthly"), "m1": ("M1", "monthly")}
+SETS = {"tourism": ("Tourism", "monthly"), "m1": ("M1", "monthly"), "m3": ("M3", "monthly")}
 
 
 def load_set(name: str, limit: int | None) -> list:
@@ -93,6 +93,8 @@ def run_kztrade(task):
             "spec": table.loc[key, "model"],
             "mase": mase(test, f, train, m),
             "smape": smape(test, f),
+            # the candidate's test-period forecast, for studying other rules afterwards
+            "forecast": " ".join(f"{v:.6g}" for v in f),
         }
         for level in LEVELS:
             row[f"coverage_{level}"] = coverage(
@@ -244,6 +246,8 @@ def main(argv=None):
                     all_rows += rows
                     if done % 50 == 0:
                         print(f"{set_name} {tool}: {done}/{len(tasks)} series", flush=True)
+                        if args.output is not None:  # keep partial results of long runs
+                            pd.DataFrame(all_rows).to_csv(args.output, index=False)
             print(
                 f"{set_name} {tool}: {len(series)} series in "
                 f"{time.perf_counter() - start:.0f} s wall ({args.jobs} processes)",

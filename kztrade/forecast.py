@@ -45,11 +45,12 @@ BASE_CANDIDATES = ("naive", "snaive", "drift", "ets", "arima", "theta")
 #: Families whose forecasts are averaged into combinations.
 COMBINED_FAMILIES = ("ets", "arima", "theta")
 
-#: The combination of ETS, ARIMA and Theta is chosen unless a combination of two of them
-#: had a backtest MASE lower by more than this share (see ``docs/forecast.md``).
-SELECTION_MARGIN = 0.2
+#: Key of the median combination: the point-wise median of the ETS, ARIMA and Theta
+#: forecasts and the seasonal naive one (the naive one for non-seasonal series). It is
+#: the forecast auto_forecast reports unless the guard below rejects it.
+MEDIAN = "median"
 
-#: The best single candidate replaces the chosen combination when the combination's
+#: The best single candidate replaces the median combination when the combination's
 #: backtest MASE is more than this many times the candidate's.
 GUARD_RATIO = 2.5
 
@@ -61,6 +62,10 @@ SEASONAL_ARIMA_ORDERS = ((0, 1), (1, 0))
 
 #: Seasonal strength (Wang, Smith and Hyndman 2006) above which ARIMA differences seasonally.
 SEASONAL_STRENGTH_THRESHOLD = 0.64
+
+#: Weight, in origins' worth of errors at the nominal spread, with which the interval
+#: scale estimated from backtest errors is pulled towards 1 (see ``docs/forecast.md``).
+CALIBRATION_PRIOR = 1
 
 #: Fewest observations auto_forecast accepts.
 MIN_OBSERVATIONS = 3
@@ -585,16 +590,19 @@ def _fit_sarimax(z, order, seasonal_order, const, start_params=None):
     return res, SARIMAX(z, **kwargs)
 
 
-def _arima_forecast(fit, full_model, h, levels, spec) -> _Forecast:
-    res = full_model.filter(fit.params)
+def _arima_filtered_forecast(res, h, levels, spec, converged=True) -> _Forecast:
     pred = res.get_forecast(h)
     mean = np.asarray(pred.predicted_mean, dtype=float)
     bounds = {}
     for level in levels:
         ci = np.asarray(pred.conf_int(alpha=_alpha(level)), dtype=float)
         bounds[level] = (ci[:, 0], ci[:, 1])
-    converged = bool(fit.mle_retvals.get("converged", True)) if fit.mle_retvals else True
     return _Forecast(mean, bounds, spec, converged)
+
+
+def _arima_forecast(fit, full_model, h, levels, spec) -> _Forecast:
+    converged = bool(fit.mle_retvals.get("converged", True)) if fit.mle_retvals else True
+    return _arima_filtered_forecast(full_model.filter(fit.params), h, levels, spec, converged)
 
 
 def _arima(z, h, levels, m, *, spec=None, seasonal_ok=True):
@@ -642,7 +650,21 @@ def _arima(z, h, levels, m, *, spec=None, seasonal_ok=True):
         _, (order, seasonal_order, const), fit, full = best
         spec = (order, seasonal_order, const, np.asarray(fit.params))
     else:
-        fit, full = _fit_sarimax(z, *spec)
+        # at a backtest origin the parameters estimated on the whole series are applied
+        # to the data before the origin (a Kalman filter run, no estimation): a refit at
+        # every origin cost more than all other candidates together
+        order, seasonal_order, const, params = spec
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        model = SARIMAX(
+            z,
+            order=order,
+            seasonal_order=seasonal_order,
+            trend="c" if const else "n",
+            concentrate_scale=True,
+        )
+        res = model.filter(params)
+        return _arima_filtered_forecast(res, h, levels, _arima_name(*spec[:3])), spec
     return _arima_forecast(fit, full, h, levels, _arima_name(*spec[:3])), spec
 
 
@@ -668,20 +690,20 @@ def _theta(z, h, levels, m, *, spec=None, seasonal_ok=True, transform="log"):
     return _Forecast(mean, bounds, "Theta"), None
 
 
-def _combine(forecasts: list[_Forecast], levels) -> _Forecast:
-    # The point forecast is the members' mean. Each side of the interval is the median of
-    # the members' distances from their own point forecast, laid around the combined
-    # mean: the interval stays ordered and nested, and one member with a badly
-    # calibrated interval (statsmodels' Theta variance is estimated on the series before
-    # deseasonalising, so it is far too wide for seasonal series) does not dominate the
-    # combination of three. With two members the median is their mean.
-    mean = np.mean([f.mean for f in forecasts], axis=0)
+def _combine(forecasts: list[_Forecast], levels, how="mean") -> _Forecast:
+    # The point forecast is the members' mean (or their point-wise median). Each side of
+    # the interval is the median of the members' distances from their own point
+    # forecast, laid around the combined point forecast: the interval stays ordered and
+    # nested, and one member with a badly calibrated interval (statsmodels' Theta
+    # variance is estimated on the series before deseasonalising, so it is far too wide
+    # for seasonal series) does not dominate. With two members the median is their mean.
+    mean = (np.median if how == "median" else np.mean)([f.mean for f in forecasts], axis=0)
     bounds = {}
     for level in levels:
         below = np.median([f.mean - f.bounds[level][0] for f in forecasts], axis=0)
         above = np.median([f.bounds[level][1] - f.mean for f in forecasts], axis=0)
         bounds[level] = (mean - below, mean + above)
-    spec = "mean(" + ", ".join(f.spec for f in forecasts) + ")"
+    spec = f"{how}(" + ", ".join(f.spec for f in forecasts) + ")"
     return _Forecast(mean, bounds, spec, all(f.converged for f in forecasts))
 
 
@@ -690,7 +712,29 @@ def _combination_keys(available) -> list[str]:
     keys = []
     for size in range(len(families), 1, -1):
         keys += ["+".join(c) for c in combinations(families, size)]
+    if len(_median_members(available)) >= 3:
+        keys.append(MEDIAN)
     return keys
+
+
+def _median_members(available) -> list[str]:
+    # the seasonal naive forecast is only a candidate for seasonal series; for the others
+    # the naive forecast (the seasonal naive one of period 1) takes its place
+    baseline = "snaive" if "snaive" in available else "naive"
+    return [k for k in (*COMBINED_FAMILIES, baseline) if k in available]
+
+
+def _combination(key, forecasts: dict, levels) -> _Forecast | None:
+    """Build combination ``key`` from base forecasts; None when a member is missing."""
+    if key == MEDIAN:
+        members = _median_members(forecasts)
+        if len(members) < 3:
+            return None
+        return _combine([forecasts[k] for k in members], levels, how="median")
+    members = key.split("+")
+    if not all(k in forecasts for k in members):
+        return None
+    return _combine([forecasts[k] for k in members], levels)
 
 
 # --------------------------------------------------------------------------------------
@@ -831,8 +875,11 @@ def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
         else:
             final[key] = forecast
             specs[key] = spec
+    members = {}
     for key in _combination_keys(final):
-        final[key] = _combine([final[k] for k in key.split("+")], levels)
+        combined = _combination(key, final, levels)
+        members[key] = _median_members(final) if key == MEDIAN else key.split("+")
+        final[key] = combined
 
     min_train = max(2 * m if plan.seasonal_ok else 0, 5 if n >= 10 else 3)
     h_b, origins = _origins(n, horizon, n_origins, min_train)
@@ -859,10 +906,10 @@ def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
                 origin_failures[key] += 1
             else:
                 per_origin[key] = forecast
-        for key in _combination_keys(final):
-            members = key.split("+")
-            if all(k in per_origin for k in members):
-                per_origin[key] = _combine([per_origin[k] for k in members], levels)
+        for key, keys in members.items():
+            if all(k in per_origin for k in keys):
+                available = {k: per_origin[k] for k in keys}
+                per_origin[key] = _combination(key, available, levels)
             else:
                 origin_failures[key] += 1
         for key, forecast in per_origin.items():
@@ -880,6 +927,7 @@ def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
                     "smape": float(np.mean(_smape(actual, mean))),
                     "coverage": {lv: float(np.mean(c)) for lv, c in covered.items()},
                     "error_z": _to_scale(actual, plan.transform) - forecast.mean,
+                    "sd_z": _implied_sd(forecast, levels),
                 }
             )
 
@@ -902,19 +950,61 @@ def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
             if not final[key].converged:
                 note.append("optimiser did not converge on the full series")
             row["note"] = "; ".join(note)
+            row["interval_scale"] = 1.0
             if recs:
                 errors_z[key] = np.vstack([r["error_z"] for r in recs])
+                row["interval_scale"] = _interval_scale(
+                    errors_z[key], np.vstack([r["sd_z"] for r in recs])
+                )
         elif key in failures:
-            row.update(model="", mase=np.nan, smape=np.nan, origins=0)
+            row.update(model="", mase=np.nan, smape=np.nan, origins=0, interval_scale=np.nan)
             row.update({f"coverage_{level}": np.nan for level in levels})
             row["note"] = f"could not be fitted ({failures[key]})"
         else:
             continue  # not applicable to a series like this one
         rows.append(row)
     columns = ["candidate", "model", "mase", "smape", *[f"coverage_{lv}" for lv in levels]]
-    table = pd.DataFrame(rows, columns=[*columns, "origins", "note"])
+    table = pd.DataFrame(rows, columns=[*columns, "interval_scale", "origins", "note"])
     table["origins"] = table["origins"].astype("int64")
+    scales = table.set_index("candidate")["interval_scale"]
+    final = {key: _rescale(f, scales.get(key, 1.0)) for key, f in final.items()}
     return _Evaluation(table, final, errors_z, notes, h_b)
+
+
+def _implied_sd(forecast: _Forecast, levels) -> np.ndarray:
+    """The forecast standard deviation implied by the widest interval (normal)."""
+    widest = max(levels)
+    lower, upper = forecast.bounds[widest]
+    return (upper - lower) / (2 * stats.norm.ppf(1 - _alpha(widest) / 2))
+
+
+def _interval_scale(errors: np.ndarray, sds: np.ndarray) -> float:
+    """Factor by which a candidate's intervals are widened or narrowed (see the docs).
+
+    The backtest errors divided by the standard deviation the model claimed for them
+    should have mean square 1. Their observed mean square is pooled with a prior worth
+    one origin's errors (``CALIBRATION_PRIOR`` per step) at exactly 1, because errors
+    from a few origins, correlated across horizons, are a small sample.
+    """
+    ok = np.isfinite(errors) & np.isfinite(sds) & (sds > 0)
+    if not ok.any():
+        return 1.0
+    u2 = (errors[ok] / sds[ok]) ** 2
+    prior = CALIBRATION_PRIOR * errors.shape[1]
+    return float(np.sqrt((u2.sum() + prior) / (u2.size + prior)))
+
+
+def _rescale(forecast: _Forecast, scale) -> _Forecast:
+    if not np.isfinite(scale) or scale == 1.0:
+        return forecast
+    bounds = {
+        level: (
+            forecast.mean - scale * (forecast.mean - lo),
+            forecast.mean + scale * (hi - forecast.mean),
+        )
+        for level, (lo, hi) in forecast.bounds.items()
+    }
+    return _Forecast(forecast.mean, bounds, forecast.spec, forecast.converged)
 
 
 def _choose(table: pd.DataFrame, final: dict) -> str:
@@ -923,13 +1013,9 @@ def _choose(table: pd.DataFrame, final: dict) -> str:
     if scored.empty:
         return "naive"
     mase = scored.set_index("candidate")["mase"]
-    combos = mase[[key in _combination_keys(COMBINED_FAMILIES) for key in mase.index]]
-    if combos.empty:  # fewer than two of ETS, ARIMA and Theta could be assessed
+    if MEDIAN not in mase.index:  # fewer than three members could be assessed
         return str(mase.idxmin())
-    full = "+".join(COMBINED_FAMILIES)
-    best = combos.idxmin()
-    if full in combos.index and combos[best] >= (1 - SELECTION_MARGIN) * combos[full]:
-        best = full
+    best = MEDIAN
     # a guard, not a selection: statsmodels' fits can break down on degenerate series (a
     # constant, a flat stretch) and drag a combination far off
     if mase[best] > GUARD_RATIO * mase.min():

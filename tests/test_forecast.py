@@ -116,21 +116,20 @@ def test_backtest_table_reports_every_candidate(seasonal_result):
         "ets+arima",
         "ets+theta",
         "arima+theta",
+        "median",
     }
     assert set(table["candidate"]) == expected
     assert table["chosen"].sum() == 1
     chosen = table.loc[table["chosen"]].iloc[0]
     assert chosen["candidate"] == seasonal_result.candidate
     assert chosen["model"] == seasonal_result.model
-    # the three-model combination, unless a two-model one did more than 20% better
+    # the median combination, unless the guard against broken fits rejects it
     mase = table.set_index("candidate")["mase"]
-    pairs = mase[["ets+arima", "ets+theta", "arima+theta"]]
-    expected_choice = "ets+arima+theta"
-    if pairs.min() < 0.8 * mase["ets+arima+theta"]:
-        expected_choice = pairs.idxmin()
-    if mase[expected_choice] > 2.5 * mase.min():  # the guard against broken fits
+    expected_choice = "median"
+    if mase[expected_choice] > 2.5 * mase.min():
         expected_choice = mase.idxmin()
     assert chosen["candidate"] == expected_choice
+    assert table["interval_scale"].gt(0).all()
     assert table[["coverage_80", "coverage_95"]].stack().between(0, 1).all()
     assert (table["coverage_95"] >= table["coverage_80"] - 1e-12).all()
     assert (table["origins"] == 3).all()
@@ -139,6 +138,45 @@ def test_backtest_table_reports_every_candidate(seasonal_result):
     chosen_frame = seasonal_result.candidates[seasonal_result.candidate]
     pd.testing.assert_series_equal(chosen_frame["mean"], seasonal_result.mean)
     pd.testing.assert_frame_equal(chosen_frame.drop(columns="mean"), seasonal_result.intervals)
+
+
+def test_median_combination_is_the_pointwise_median(seasonal_result):
+    members = seasonal_result.forecasts[["ets", "arima", "theta", "snaive"]]
+    # on logarithms; the median of four is the geometric mean of the middle two
+    expected = np.exp(np.median(np.log(members.to_numpy()), axis=1))
+    np.testing.assert_allclose(seasonal_result.forecasts["median"].to_numpy(), expected)
+    model = seasonal_result.backtest.set_index("candidate").loc["median", "model"]
+    assert model.startswith("median(ETS(") and model.endswith(", Theta, SNaive[12])")
+
+
+def test_median_of_a_non_seasonal_series_uses_the_naive_forecast():
+    rng = np.random.default_rng(5)
+    y = annual(100 * np.exp(np.cumsum(rng.normal(0.03, 0.05, 14))))
+    res = auto_forecast(y, horizon=3)
+    model = res.backtest.set_index("candidate").loc["median", "model"]
+    assert model.endswith(", Theta, naive)")
+
+
+def test_interval_scale_pools_backtest_errors_with_a_prior():
+    sd = np.full((3, 4), 0.1)
+    # errors twice the claimed spread: 12 squared standardised errors of 4 and a prior
+    # worth one origin (4 steps) at 1
+    scale = forecast._interval_scale(2 * sd, sd)
+    assert scale == pytest.approx(np.sqrt((12 * 4 + 4) / (12 + 4)))
+    assert forecast._interval_scale(np.zeros((2, 4)), np.zeros((2, 4))) == 1.0
+
+
+def test_intervals_are_widened_by_the_interval_scale(monkeypatch, seasonal_trade):
+    monkeypatch.setattr(forecast, "_interval_scale", lambda errors, sds: 1.0)
+    raw = auto_forecast(seasonal_trade, horizon=6, origins=1)
+    monkeypatch.setattr(forecast, "_interval_scale", lambda errors, sds: 2.0)
+    wide = auto_forecast(seasonal_trade, horizon=6, origins=1)
+    pd.testing.assert_series_equal(raw.mean, wide.mean)
+    for side in ("lower_95", "upper_80"):
+        np.testing.assert_allclose(
+            np.log(wide.intervals[side] / wide.mean), 2 * np.log(raw.intervals[side] / raw.mean)
+        )
+    assert (wide.backtest["interval_scale"] == 2.0).all()
 
 
 def test_seasonal_series_beats_naive_in_backtest(seasonal_result):
