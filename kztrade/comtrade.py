@@ -1,22 +1,44 @@
-"""UN Comtrade files: the Comtrade Plus CSV layout as downloaded.
+"""UN Comtrade files: the Comtrade Plus layout as downloaded, from a small CSV to a bulk file.
 
 Kept apart from :mod:`kztrade.readers` (which re-exports :func:`read_comtrade`) because
-Comtrade bulk files are large and read differently from the small national tables.
+Comtrade bulk files are large (all partners, HS-6, monthly: millions of rows) and are read
+differently from the small national tables: with Apache Arrow, in a stream of blocks, keeping
+only the columns and the rows that survive the filters, so that memory follows the result and
+not the file. Codes are handled once per distinct value (Arrow dictionaries), never per row.
+
+:func:`convert` turns a bulk CSV into a partitioned Parquet dataset once; later reads of it
+with filters touch only the partitions and columns they need. This module reads and converts;
+it does not download anything.
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
+import os
+import re
+import shutil
+import uuid
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pv
+import pyarrow.dataset as ds
 
-from kztrade._io import PathType, _numbers, _read_csv, _require
+from kztrade._io import PathType
 from kztrade.cleaning import normalize_hs
-from kztrade.errors import ParseError, SchemaError
-from kztrade.schema import TOTAL, WORLD, make_frame
+from kztrade.errors import KztradeWarning, ParameterError, ParseError
+from kztrade.schema import COLUMNS, FLOW_DTYPE, TOTAL, WORLD
 
-__all__ = ["read_comtrade"]
+__all__ = ["read_comtrade", "convert"]
 
-# --------------------------------------------------------------------------- UN Comtrade
+# --------------------------------------------------------------------------- the layout
 
 _COMTRADE_FLOWS = {"X": "export", "M": "import"}
 # Re-exports and re-imports (RX, RM), domestic exports (DX) and foreign imports (FM) are
@@ -31,15 +53,607 @@ _COMTRADE_REQUIRED = (
     "cmdCode",
     "primaryValue",
 )
+# Breakdown columns and the values that mean "all" (totals over the breakdown).
+_TOTAL_CODES = {
+    "partner2Code": {"0", "W00", ""},
+    "partner2ISO": {"0", "W00", ""},
+    "customsCode": {"C00", ""},
+    "motCode": {"0", ""},
+}
+# Columns of numbers in a Comtrade Plus download; everything else is read as text.
+_NUMBER_COLUMNS = (
+    "qty",
+    "altQty",
+    "netWgt",
+    "grossWgt",
+    "cifvalue",
+    "fobvalue",
+    "primaryValue",
+)
+_WORLD_CODES = {"W00", WORLD}
+_TEXT = pa.dictionary(pa.int32(), pa.string())
+_PARQUET_MAGIC = b"PAR1"
+_GZIP_MAGIC = b"\x1f\x8b"
+_BLOCK = 4 << 20  # bytes of CSV per block: large enough to parse fast, small to stay lean
+_FIX_CSV = "save it as CSV (UTF-8) and try again"
+
+
+# --------------------------------------------------------------------------- opening files
+
+
+@dataclass
+class _Source:
+    """What kind of file a path is, and how to scan it."""
+
+    path: Path
+    kind: str  # "csv" or "parquet"
+    columns: list[str]
+    delimiter: str = ","
+    compression: str | None = None
+
+
+def _open_text(path: Path, compression: str | None):
+    return gzip.open(path, "rb") if compression == "gzip" else open(path, "rb")
+
+
+def _inspect(path: PathType) -> _Source:
+    """Tell a CSV (plain or gzip) from Parquet and read the header, without reading rows."""
+    path = Path(path)
+    if path.is_dir():
+        dataset = _parquet_dataset(path)
+        return _Source(path, "parquet", list(dataset.schema.names))
+    if not path.is_file():
+        raise ParseError("no such file", path=path)
+    if path.suffix.lower() in {".xlsx", ".xls", ".xlsm"}:
+        raise ParseError(
+            "this reader reads CSV text, not an Excel workbook; use read_dots for IMF DOTS "
+            "workbooks or read_wide for a table with periods across",
+            path=path,
+        )
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic == _PARQUET_MAGIC:
+        try:
+            names = ds.dataset(path, format="parquet").schema.names
+        except (pa.ArrowException, OSError) as exc:
+            raise ParseError(
+                f"not a readable Parquet file ({exc}); write it again with kztrade convert",
+                path=path,
+            ) from None
+        return _Source(path, "parquet", list(names))
+    compression = "gzip" if magic[:2] == _GZIP_MAGIC else None
+    try:
+        with _open_text(path, compression) as fh:
+            first = fh.readline(1 << 20).decode("utf-8-sig")
+    except (OSError, EOFError) as exc:
+        raise ParseError(
+            f"not a readable gzip file ({exc}); download it again or unpack it first",
+            path=path,
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"not a readable UTF-8 CSV file ({exc}); {_FIX_CSV}", path=path) from None
+    if not first.strip():
+        raise ParseError("the file is empty; download it again", path=path, row=1)
+    # Comtrade's bulk files are tab separated, its CSV downloads comma separated.
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    columns = next(csv.reader(io.StringIO(first), delimiter=delimiter))
+    return _Source(path, "csv", [c.strip() for c in columns], delimiter, compression)
+
+
+def _parquet_dataset(path: Path, columns: Iterable[str] = ()) -> ds.Dataset:
+    """A Parquet dataset with hive partition values read as text ("NA" stays Namibia)."""
+    try:
+        found = ds.dataset(path, format="parquet", partitioning="hive")
+        keys = [f.name for f in found.partitioning.schema] if found.partitioning else []
+        if not keys:
+            return found
+        text = ds.partitioning(pa.schema([(k, pa.string()) for k in keys]), flavor="hive")
+        fmt = ds.ParquetFileFormat(
+            read_options=ds.ParquetReadOptions(dictionary_columns=list(columns))
+        )
+        return ds.dataset(path, format=fmt, partitioning=text)
+    except (pa.ArrowException, OSError) as exc:
+        raise ParseError(
+            f"not a readable Parquet dataset ({exc}); write it again with kztrade convert",
+            path=path,
+        ) from None
+
+
+def _require(source: _Source, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in source.columns]
+    if missing:
+        raise ParseError(
+            f"missing column(s) {missing}; found {source.columns}; this reader expects "
+            "a UN Comtrade CSV (columns as downloaded)",
+            path=source.path,
+        )
+
+
+def _arrow_error(exc: Exception, path: Path) -> ParseError:
+    """Turn an Arrow error on a CSV into a ParseError naming the line and the fix."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    match = re.search(r"Row #(\d+)", text)
+    row = int(match.group(1)) if match else None
+    if "UTF8" in text or "UTF-8" in text:
+        fix = f"the file is not UTF-8 text; {_FIX_CSV}"
+    elif "columns" in text:
+        fix = "a line has the wrong number of fields (a cut or edited file?); download it again"
+    elif "gzip" in text.lower() or "compress" in text.lower():
+        fix = "the gzip file is damaged or cut short; download it again"
+    else:
+        fix = _FIX_CSV
+    return ParseError(f"not a readable CSV file ({text}); {fix}", path=path, row=row)
+
+
+def _csv_batches(
+    source: _Source, columns: list[str], types: dict[str, pa.DataType]
+) -> Iterator[pa.RecordBatch]:
+    """Stream a CSV in blocks of Arrow record batches, with only ``columns``."""
+    try:
+        stream = pa.input_stream(source.path, compression=source.compression)
+        reader = pv.open_csv(
+            stream,
+            read_options=pv.ReadOptions(block_size=_BLOCK),
+            parse_options=pv.ParseOptions(delimiter=source.delimiter),
+            convert_options=pv.ConvertOptions(
+                include_columns=columns,
+                column_types=types,
+                # Codes are text and "NA" is Namibia: only empty numbers are missing.
+                null_values=[""],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+        with stream, reader:
+            yield from reader
+    except pa.ArrowInvalid as exc:
+        if "conversion error to double" in str(exc):
+            raise _NotANumber(str(exc)) from None
+        raise _arrow_error(exc, source.path) from None
+    except (pa.ArrowException, OSError, EOFError) as exc:
+        raise _arrow_error(exc, source.path) from None
+
+
+class _NotANumber(Exception):
+    """A column read as numbers holds text; the caller reads it again as text to say where."""
+
+
+# --------------------------------------------------------------------------- filters
+
+
+@dataclass
+class _Filters:
+    """The user's filters as raw codes of the file, ready for a mask or a Parquet scan."""
+
+    reporter: set[str] | None = None
+    partner: set[str] | None = None
+    period: set[str] | None = None
+    flow: set[str] | None = None
+    level: int | str | None = None
+    given: dict[str, object] = field(default_factory=dict)
+
+    def expression(self) -> ds.Expression | None:
+        parts = []
+        for column, values in (
+            ("reporterISO", self.reporter),
+            ("partnerISO", self.partner),
+            ("period", self.period),
+            ("flowCode", self.flow),
+        ):
+            if values is not None:
+                parts.append(ds.field(column).isin(sorted(values)))
+        if not parts:
+            return None
+        expr = parts[0]
+        for part in parts[1:]:
+            expr = expr & part
+        return expr
+
+
+def _as_list(value) -> list:
+    if isinstance(value, (str, int, np.integer, pd.Period)):
+        return [value]
+    return list(value)
+
+
+def _iso3(value, name: str) -> set[str]:
+    codes = set()
+    for item in _as_list(value):
+        code = str(item).strip().upper() if isinstance(item, str) else None
+        if code is None or not re.fullmatch(r"[A-Z]{3}|W00", code):
+            raise ParameterError(
+                f"{name} must be ISO 3166 alpha-3 codes as in the file's {name}ISO column "
+                f"(e.g. 'KAZ', 'CHN'; 'WLD' for the world), got {item!r}"
+            )
+        codes.add(code)
+    if not codes:
+        raise ParameterError(f"{name} is an empty list; give at least one ISO3 code or None")
+    if codes & _WORLD_CODES:
+        codes |= _WORLD_CODES
+    return codes
+
+
+def _periods(value) -> set[str]:
+    out: set[str] = set()
+    for item in _as_list(value):
+        if isinstance(item, pd.Period):
+            annual = item.freqstr.startswith(("Y", "A"))
+            item = item.strftime("%Y" if annual else "%Y%m")
+        text = str(item).strip().replace("-", "")
+        if isinstance(item, bool) or not re.fullmatch(r"\d{4}(0[1-9]|1[0-2])?", text):
+            raise ParameterError(
+                f"period must be years ('2019' or 2019) or months ('201904' or '2019-04'), "
+                f"or lists or ranges of them, got {item!r}"
+            )
+        out.add(text)
+        if len(text) == 4:  # a year also selects its months in a monthly file
+            out.update(f"{text}{m:02d}" for m in range(1, 13))
+    if not out:
+        raise ParameterError("period is an empty list; give at least one period or None")
+    return out
+
+
+def _flows(value) -> set[str]:
+    names = {"export": "X", "import": "M", "x": "X", "m": "M"}
+    out = set()
+    for item in _as_list(value):
+        code = names.get(str(item).strip().lower()) if isinstance(item, str) else None
+        if code is None:
+            raise ParameterError(
+                f"flow must be 'export' or 'import' (or Comtrade's 'X' or 'M'), got {item!r}"
+            )
+        out.add(code)
+    return out
+
+
+def _filters(path, reporter, partner, period, flow, level, commodity_level) -> _Filters:
+    if level is not None and commodity_level is not None and level != commodity_level:
+        raise ParameterError(
+            f"level={level!r} and commodity_level={commodity_level!r} disagree; give one"
+        )
+    chosen = commodity_level if commodity_level is not None else level
+    if chosen is not None and not (
+        chosen == TOTAL or (chosen in (2, 4, 6) and not isinstance(chosen, bool))
+    ):
+        raise ParseError(f"level must be 2, 4, 6 or 'TOTAL', got {chosen!r}", path=path)
+    given = {
+        k: v
+        for k, v in (("reporter", reporter), ("partner", partner), ("period", period))
+        if v is not None
+    }
+    if flow is not None:
+        given["flow"] = flow
+    return _Filters(
+        reporter=None if reporter is None else _iso3(reporter, "reporter"),
+        partner=None if partner is None else _iso3(partner, "partner"),
+        period=None if period is None else _periods(period),
+        flow=None if flow is None else _flows(flow),
+        level=chosen,
+        given=given,
+    )
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def _dictionary(array: pa.Array) -> pa.DictionaryArray:
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not pa.types.is_dictionary(array.type):
+        array = array.dictionary_encode()
+    return array
+
+
+def _member(array: pa.Array, test) -> np.ndarray:
+    """Boolean per row: ``test(value)`` evaluated once per distinct value."""
+    array = _dictionary(array)
+    ok = np.fromiter((test(v) for v in array.dictionary.to_pylist()), bool)
+    return ok[array.indices.to_numpy(zero_copy_only=False)] if len(ok) else np.zeros(0, bool)
+
+
+def _level_of(code: str) -> int | str | None:
+    try:
+        normal = normalize_hs([code])[0]
+    except ParseError:
+        return None  # reported later, with its line, if the row is kept
+    return TOTAL if normal == TOTAL else len(normal)
+
+
+@dataclass
+class _Scan:
+    """The rows that survive the filters and the guards, and what was seen on the way."""
+
+    table: pa.Table
+    lines: np.ndarray  # file line of each kept row (CSV), or -1 (Parquet)
+    freqs: set[str]
+    flows: set[str]
+    matched: int  # rows that passed the user's filters (before the guards)
+
+
+def _scan(
+    source: _Source,
+    filters: _Filters,
+    *,
+    numbers_as_text: bool = False,
+) -> _Scan:
+    wanted = [*_COMTRADE_REQUIRED]
+    wanted += [c for c in ("netWgt", *_TOTAL_CODES) if c in source.columns]
+    numbers = [c for c in ("primaryValue", "netWgt") if c in wanted]
+    texts = [c for c in wanted if c not in numbers]
+    level_cache: dict[str, int | str | None] = {}
+
+    def level_ok(code: str) -> bool:
+        if code not in level_cache:
+            level_cache[code] = _level_of(code)
+        return level_cache[code] == filters.level
+
+    if source.kind == "csv":
+        types = {c: _TEXT for c in texts}
+        types.update({c: pa.string() if numbers_as_text else pa.float64() for c in numbers})
+        batches = _csv_batches(source, wanted, types)
+    else:
+        dataset = _parquet_dataset(source.path, texts)
+        try:
+            batches = dataset.to_batches(columns=wanted, filter=filters.expression())
+        except (pa.ArrowException, OSError) as exc:
+            raise ParseError(f"cannot scan the Parquet dataset ({exc})", path=source.path) from None
+
+    kept: list[pa.RecordBatch] = []
+    lines: list[np.ndarray] = []
+    freqs: set[str] = set()
+    flows: set[str] = set()
+    matched = offset = 0
+    try:
+        for batch in batches:
+            n = batch.num_rows
+            if n == 0:
+                continue
+            user = np.ones(n, bool)
+            for column, values in (
+                ("reporterISO", filters.reporter),
+                ("partnerISO", filters.partner),
+                ("period", filters.period),
+            ):
+                if values is not None:
+                    user &= _member(batch.column(column), lambda v, s=values: v.strip() in s)
+            if filters.flow is not None:
+                user &= _member(batch.column("flowCode"), lambda v: v.strip() in filters.flow)
+            matched += int(user.sum())
+            if user.any():
+                for column, seen in (("freqCode", freqs), ("flowCode", flows)):
+                    arr = _dictionary(batch.column(column))
+                    used = np.unique(arr.indices.to_numpy(zero_copy_only=False)[user])
+                    values = arr.dictionary.to_pylist()
+                    seen.update(values[i].strip() for i in used)
+            keep = user & _member(batch.column("flowCode"), lambda v: v.strip() in _COMTRADE_FLOWS)
+            for column, totals in _TOTAL_CODES.items():
+                if column in batch.schema.names and not (
+                    column == "partner2ISO" and "partner2Code" in batch.schema.names
+                ):
+                    keep &= _member(batch.column(column), lambda v, t=totals: v.strip() in t)
+            if filters.level is not None:
+                keep &= _member(batch.column("cmdCode"), lambda v: level_ok(v.strip()))
+            where = np.flatnonzero(keep)
+            if len(where):
+                kept.append(batch.filter(pa.array(keep)) if len(where) < n else batch)
+                csv_lines = where + offset + 2  # header is line 1
+                lines.append(csv_lines if source.kind == "csv" else np.full(len(where), -1))
+            offset += n
+    except _NotANumber:
+        # A value that is not a number: read the numbers as text to say where (or to find
+        # that it is in a row the filters and guards leave out).
+        return _scan(source, filters, numbers_as_text=True)
+    except (pa.ArrowException, OSError) as exc:
+        raise ParseError(f"cannot read the file ({exc})", path=source.path) from None
+    schema = kept[0].schema if kept else None
+    table = pa.Table.from_batches(kept, schema=schema) if kept else None
+    return _Scan(
+        table=table,
+        lines=np.concatenate(lines) if lines else np.zeros(0, np.int64),
+        freqs=freqs,
+        flows=flows,
+        matched=matched,
+    )
+
+
+# --------------------------------------------------------------------------- the tidy frame
+
+
+class _Codes:
+    """A column of kept rows as distinct values and, per row, the index of its value."""
+
+    def __init__(self, table: pa.Table, column: str) -> None:
+        arr = _dictionary(table.column(column).unify_dictionaries())
+        values = arr.dictionary.to_pylist()
+        index = arr.indices.to_numpy(zero_copy_only=False)
+        # Filtering keeps the whole dictionary: keep only the values that kept rows use.
+        used = np.bincount(index, minlength=len(values)) > 0
+        self.values = [v.strip() for v, u in zip(values, used, strict=True) if u]
+        self.index = (np.cumsum(used) - 1)[index]
+
+    def mapped(self, values: list[str]) -> tuple[list[str], np.ndarray]:
+        """Map distinct values to new ones; return the new distinct values and indices."""
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+        return list(uniques), codes.astype(np.int64)[self.index]
+
+
+def _bad(
+    source: _Source, lines: np.ndarray, row: int, message: str, column: str | None
+) -> ParseError:
+    line = int(lines[row])
+    return ParseError(message, path=source.path, row=line if line > 0 else None, column=column)
+
+
+def _text_series(values: list[str], index: np.ndarray) -> pd.Series:
+    return pa.array(values, pa.string()).take(pa.array(index)).to_pandas()
+
+
+def _numbers(source: _Source, scan: _Scan, column: str) -> np.ndarray:
+    """A column of numbers as float64; text (when some value was not a number) is parsed."""
+    arr = scan.table.column(column)
+    if pa.types.is_floating(arr.type):
+        return arr.to_numpy()
+    text = pd.Series(arr.to_pandas(), dtype=object).str.strip()
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(values) & (text.to_numpy() != "")
+    if column == "primaryValue" and bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise _bad(
+            source,
+            scan.lines,
+            first,
+            f"value is not a number: {text.iloc[first]!r} ({int(bad.sum())} such row(s)); fix "
+            "or remove the row — kztrade does not guess missing values",
+            column,
+        )
+    return values
+
+
+def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) -> pd.DataFrame:
+    table, lines = scan.table, scan.lines
+    freq = "Y" if scan.freqs == {"A"} else "M"
+    n = table.num_rows
+
+    period = _Codes(table, "period")
+    pattern = re.compile(r"\d{4}" if freq == "Y" else r"\d{6}")
+    for i, value in enumerate(period.values):
+        if not pattern.fullmatch(value):
+            first = int(np.flatnonzero(period.index == i)[0])
+            raise _bad(
+                source,
+                lines,
+                first,
+                f"period {value!r} is not {'YYYY' if freq == 'Y' else 'YYYYMM'}",
+                "period",
+            )
+    shown = period.values if freq == "Y" else [f"{v[:4]}-{v[4:]}" for v in period.values]
+    try:
+        periods = pd.PeriodIndex(shown, freq=freq)
+    except (ValueError, TypeError) as exc:
+        raise ParseError(f"invalid period ({exc})", path=source.path, column="period") from None
+
+    columns: dict[str, object] = {}
+    columns["period"] = pd.Series(periods.take(period.index), dtype=f"period[{freq}]")
+    keys = [period.index.astype(np.int64)]
+    for name, column in (("reporter", "reporterISO"), ("partner", "partnerISO")):
+        world = name == "partner"
+        codes = _Codes(table, column)
+        values = [WORLD if world and v in _WORLD_CODES else v for v in codes.values]
+        uniques, index = codes.mapped(values)
+        for i, value in enumerate(uniques):
+            if not re.fullmatch(r"[A-Z]{3}", value):
+                first = int(np.flatnonzero(index == i)[0])
+                raise _bad(
+                    source,
+                    lines,
+                    first,
+                    f"{value!r} is not an ISO 3166 alpha-3 code; fix the row or download the "
+                    "file again",
+                    column,
+                )
+        columns[name] = _text_series(uniques, index)
+        keys.append(index)
+
+    flow = _Codes(table, "flowCode")
+    flow_codes = np.array([FLOW_DTYPE.categories.get_loc(_COMTRADE_FLOWS[v]) for v in flow.values])
+    flow_index = flow_codes[flow.index]
+    columns["flow"] = pd.Categorical.from_codes(flow_index, dtype=FLOW_DTYPE)
+    keys.append(flow_index.astype(np.int64))
+
+    cmd = _Codes(table, "cmdCode")
+    try:
+        normal = normalize_hs(cmd.values, path=source.path, column="cmdCode")
+    except ParseError as exc:
+        for i, value in enumerate(cmd.values):
+            if _level_of(value) is None:
+                first = int(np.flatnonzero(cmd.index == i)[0])
+                raise _bad(
+                    source,
+                    lines,
+                    first,
+                    str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc),
+                    "cmdCode",
+                ) from None
+        raise
+    uniques, index = cmd.mapped(normal)
+    columns["commodity"] = _text_series(uniques, index)
+    keys.append(index)
+
+    values = _numbers(source, scan, "primaryValue")
+    problem = None
+    missing = np.isnan(values)
+    if missing.any():
+        problem = missing, "value is empty"
+    elif not np.isfinite(values).all():
+        problem = ~np.isfinite(values), "value is not finite"
+    elif (values < 0).any():
+        problem = values < 0, "value is negative (trade values never are)"
+    if problem is not None:
+        mask, what = problem
+        raise _bad(
+            source,
+            lines,
+            int(np.flatnonzero(mask)[0]),
+            f"{what} ({int(mask.sum())} such row(s)); fix or remove the row — kztrade does not "
+            "guess missing values",
+            "primaryValue",
+        )
+    columns["value_usd"] = values
+    columns["source"] = pa.nulls(n, pa.string()).fill_null(source_name).to_pandas()
+    if "netWgt" in table.schema.names:
+        weight = _numbers(source, scan, "netWgt")
+        if (~np.isnan(weight)).any():
+            columns["net_weight_kg"] = weight
+
+    # Duplicates: one integer per row from the indices of its key values.
+    key = np.zeros(n, np.int64)
+    for part in keys:
+        key = key * (int(part.max()) + 1 if len(part) else 1) + part
+    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    if dup.any():
+        first = int(np.flatnonzero(dup)[0])
+        raise _bad(
+            source,
+            lines,
+            first,
+            f"{int(dup.sum())} rows repeat the same period, reporter, partner, flow and "
+            "commodity after keeping totals only (a breakdown column kztrade does not know?); "
+            "remove the duplicates",
+            None,
+        )
+    frame = pd.DataFrame(
+        {
+            k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
+            for k, v in columns.items()
+        }
+    )
+    return frame[[*COLUMNS, *[c for c in frame.columns if c not in COLUMNS]]]
+
+
+def _empty(freq: str, source_name: str) -> pd.DataFrame:
+    from kztrade.schema import make_frame
+
+    return make_frame({c: [] for c in COLUMNS} | {"source": [source_name] * 0}, freq=freq)
 
 
 def read_comtrade(
     path: PathType,
     *,
+    reporter: str | Iterable[str] | None = None,
+    partner: str | Iterable[str] | None = None,
+    period: str | int | Iterable | None = None,
+    flow: str | Iterable[str] | None = None,
+    commodity_level: int | str | None = None,
     source: str = "COMTRADE",
     level: int | str | None = None,
 ) -> pd.DataFrame:
-    """Read a UN Comtrade CSV as downloaded (Comtrade Plus column names).
+    """Read a UN Comtrade file as downloaded (Comtrade Plus column names), small or bulk.
+
+    Reads a CSV (comma or tab separated, plain or gzip), a Parquet file, or a partitioned
+    Parquet dataset folder (see :func:`convert`). Only the columns the tidy frame needs are
+    read, in a stream of blocks, and rows that a filter drops are never turned into pandas
+    objects: memory follows the result, not the file. From Parquet, the filters are pushed
+    into the scan, so partitions and row groups they exclude are not read at all.
 
     Guards against the double counting that Comtrade downloads invite, without trusting
     ``isAggregate``:
@@ -49,108 +663,233 @@ def read_comtrade(
       transport 0 (all) are kept; breakdowns by them would add the same trade twice;
     - partner World becomes ``WLD`` (kept, marked as an aggregate);
     - commodity codes of several levels (TOTAL, chapters, headings) are all kept; pass
-      ``level`` to keep one, or use :func:`kztrade.cleaning.drop_aggregates`.
+      ``commodity_level`` to keep one, or use :func:`kztrade.cleaning.drop_aggregates`.
+
+    Checks (frequency, flow codes, periods, codes, values, duplicates) apply to the rows that
+    pass the filters; rows a filter drops are not looked at.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A CSV file (``.csv``, ``.txt``, optionally gzip-compressed), a Parquet file, or a
+        folder holding a (hive-partitioned) Parquet dataset with the same column names.
+    reporter, partner : str or list of str, optional
+        ISO 3166 alpha-3 codes as in ``reporterISO`` / ``partnerISO`` (``"KAZ"``,
+        ``["CHN", "RUS"]``); ``"WLD"`` (or Comtrade's ``"W00"``) selects the world total.
+    period : str, int or list of them, optional
+        Years (``"2019"``, ``2019``, ``range(2015, 2020)``) or months (``"201904"``,
+        ``"2019-04"``). A year selects all its months in a monthly file.
+    flow : {"export", "import", "X", "M"} or list of them, optional
+    commodity_level : {2, 4, 6, "TOTAL"}, optional
+        Keep only commodity codes of this many digits (or only TOTAL). ``level`` is the
+        same option under its earlier name.
+    source : str, default "COMTRADE"
+
+    Returns
+    -------
+    DataFrame
+        A tidy frame, annual or monthly after ``freqCode``, in the file's row order;
+        ``net_weight_kg`` where the file has ``netWgt``. When no row matches the filters, an
+        empty frame and a :class:`~kztrade.errors.KztradeWarning`.
+
+    Raises
+    ------
+    ParseError
+        For a file that cannot be read or holds a bad value. For a CSV the message names the
+        line of the original file (counting the header as line 1, and assuming no line
+        breaks inside quoted fields), also when filters are given; for Parquet, which has no
+        lines, the column and the value.
+    ParameterError
+        For a filter value of the wrong form.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> path = Path(__file__).parents[1] / "tests" / "data" / "comtrade_kaz_2019.csv"
+    >>> f = read_comtrade(path, partner="MNG")
+    >>> f[["period", "partner", "flow", "value_usd"]]
+      period partner    flow    value_usd
+    0   2019     MNG  export  58265641.96
+    1   2019     MNG  import   1748492.69
+    >>> read_comtrade(path, flow="re-export")
+    Traceback (most recent call last):
+    ...
+    kztrade.errors.ParameterError: flow must be 'export' or 'import' (or Comtrade's 'X' ...
+    """
+    if not isinstance(source, str) or not source:
+        raise ParameterError(f"source must name the source, e.g. 'COMTRADE', got {source!r}")
+    filters = _filters(path, reporter, partner, period, flow, level, commodity_level)
+    info = _inspect(path)
+    _require(info, _COMTRADE_REQUIRED)
+    scan = _scan(info, filters)
+    if scan.matched == 0:
+        if not filters.given:
+            raise ParseError(
+                "no data rows below the header; download the file again", path=info.path
+            )
+        shown = ", ".join(f"{k}={v!r}" for k, v in filters.given.items())
+        warnings.warn(f"{info.path}: no rows match {shown}", KztradeWarning, stacklevel=2)
+        freq = "Y" if scan.freqs == {"A"} else "M" if scan.freqs == {"M"} else "Y"
+        return _empty(freq, source)
+    if len(scan.freqs) != 1 or not scan.freqs <= {"A", "M"}:
+        raise ParseError(
+            f"freqCode must be all 'A' (annual) or all 'M' (monthly), found "
+            f"{sorted(scan.freqs)}; split the file by frequency",
+            path=info.path,
+            column="freqCode",
+        )
+    unknown = sorted(scan.flows - set(_COMTRADE_FLOWS) - _COMTRADE_SUBFLOWS)
+    if unknown:
+        raise ParseError(
+            f"unknown flowCode(s) {unknown}; kztrade reads X, M (and leaves out RX, RM, DX, FM)",
+            path=info.path,
+            column="flowCode",
+        )
+    if scan.table is None:
+        if filters.level is not None or filters.flow is not None:
+            freq = "Y" if scan.freqs == {"A"} else "M"
+            return _empty(freq, source)
+        raise ParseError(
+            "no rows are totals over partner2, customs procedure and mode of transport "
+            "(partner2Code 0, customsCode C00, motCode 0): the file holds breakdowns only, "
+            "which cannot be summed safely; download it with those set to totals",
+            path=info.path,
+        )
+    return _build(info, scan, filters, source)
+
+
+# --------------------------------------------------------------------------- convert
+
+
+def convert(
+    path: PathType,
+    out: PathType,
+    *,
+    partition_by: Iterable[str] = ("reporterISO", "period"),
+    overwrite: bool = False,
+) -> Path:
+    """Convert a Comtrade CSV (plain or gzip) into a partitioned Parquet dataset, once.
+
+    Every column and row of the file is kept as it is (codes as text, numbers as float64),
+    so :func:`read_comtrade` reads the dataset exactly as it reads the CSV, applying the same
+    guards, only faster: with filters on partition columns it opens only the matching
+    folders. The dataset is written to a temporary folder beside ``out`` and renamed into
+    place when complete, so ``out`` is never left half written; the input is only read.
 
     Parameters
     ----------
     path : str or path-like
         The CSV file.
-    source : str, default "COMTRADE"
-    level : {2, 4, 6, "TOTAL"}, optional
-        Keep only commodity codes of this many digits (or only TOTAL).
+    out : str or path-like
+        The folder to create (``reporterISO=KAZ/period=201904/...parquet`` inside).
+    partition_by : sequence of str, default ("reporterISO", "period")
+        Columns to partition by (hive style); ``()`` for one folder of files.
+    overwrite : bool, default False
+        Replace an existing ``out``; otherwise an existing ``out`` is an error.
 
     Returns
     -------
-    DataFrame
-        A tidy frame, annual or monthly after ``freqCode``; ``net_weight_kg`` where the file
-        has ``netWgt``.
+    Path
+        ``out``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(__file__).parents[1] / "tests" / "data" / "comtrade_kaz_2019.csv"
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     dataset = convert(path, Path(tmp) / "kaz.parquet")
+    ...     sorted(p.name for p in dataset.iterdir())
+    ...     len(read_comtrade(dataset)) == len(read_comtrade(path))
+    ['reporterISO=KAZ']
+    True
     """
-    raw = _read_csv(path)
-    _require(raw, _COMTRADE_REQUIRED, path, "a UN Comtrade CSV (columns as downloaded)")
-    lines = pd.Series(np.arange(len(raw)) + 2, index=raw.index)
-    freqs = set(raw["freqCode"].str.strip())
-    if len(freqs) != 1 or not freqs <= {"A", "M"}:
-        raise ParseError(
-            f"freqCode must be all 'A' (annual) or all 'M' (monthly), found {sorted(freqs)}; "
-            "split the file by frequency",
-            path=path,
-            column="freqCode",
-        )
-    freq = "Y" if freqs == {"A"} else "M"
-    flows = raw["flowCode"].str.strip()
-    unknown = sorted(set(flows) - set(_COMTRADE_FLOWS) - _COMTRADE_SUBFLOWS)
-    if unknown:
-        raise ParseError(
-            f"unknown flowCode(s) {unknown}; kztrade reads X, M (and leaves out RX, RM, DX, FM)",
-            path=path,
-            column="flowCode",
-        )
-    keep = flows.isin(list(_COMTRADE_FLOWS))
-    if "partner2Code" in raw.columns or "partner2ISO" in raw.columns:
-        p2 = raw["partner2Code"] if "partner2Code" in raw.columns else raw["partner2ISO"]
-        keep &= p2.str.strip().isin(["0", "W00", ""])
-    if "customsCode" in raw.columns:
-        keep &= raw["customsCode"].str.strip().isin(["C00", ""])
-    if "motCode" in raw.columns:
-        keep &= raw["motCode"].str.strip().isin(["0", ""])
-    data = raw.loc[keep]
-    if data.empty and not raw.empty:
-        raise ParseError(
-            "no rows are totals over partner2, customs procedure and mode of transport "
-            "(partner2Code 0, customsCode C00, motCode 0): the file holds breakdowns only, "
-            "which cannot be summed safely; download it with those set to totals",
-            path=path,
-        )
-    values = _numbers(data.reset_index(drop=True), "primaryValue", path)
-    # Map line numbers of bad values back to the file (after filtering).
-    periods = data["period"].str.strip()
-    pattern = r"\d{4}" if freq == "Y" else r"\d{6}"
-    bad = ~periods.str.fullmatch(pattern)
-    if bad.any():
-        first = bad.to_numpy().nonzero()[0][0]
-        raise ParseError(
-            f"period {periods.iloc[first]!r} is not {'YYYY' if freq == 'Y' else 'YYYYMM'}",
-            path=path,
-            row=int(lines.loc[data.index[first]]),
-            column="period",
-        )
-    if freq == "M":
-        periods = periods.str[:4] + "-" + periods.str[4:]
-    partner = data["partnerISO"].str.strip().replace({"W00": WORLD})
-    commodity = normalize_hs(data["cmdCode"].str.strip(), path=path, column="cmdCode")
-    frame = pd.DataFrame(
-        {
-            "period": periods.to_numpy(),
-            "reporter": data["reporterISO"].str.strip().to_numpy(),
-            "partner": partner.to_numpy(),
-            "flow": flows.loc[data.index].map(_COMTRADE_FLOWS).to_numpy(),
-            "commodity": commodity,
-            "value_usd": values.to_numpy(),
-            "source": source,
-        }
-    )
-    if "netWgt" in data.columns and data["netWgt"].str.strip().ne("").any():
-        frame["net_weight_kg"] = pd.to_numeric(
-            data["netWgt"].str.strip(), errors="coerce"
-        ).to_numpy()
-    if level is not None:
-        if level == TOTAL:
-            frame = frame.loc[frame["commodity"] == TOTAL]
-        elif level in (2, 4, 6):
-            frame = frame.loc[frame["commodity"].str.len() == level]
-        else:
-            raise ParseError(f"level must be 2, 4, 6 or 'TOTAL', got {level!r}", path=path)
-    dup = frame.duplicated(["period", "reporter", "partner", "flow", "commodity"], keep=False)
-    if dup.any():
-        first = int(np.flatnonzero(dup.to_numpy())[0])
-        raise ParseError(
-            f"{int(dup.sum())} rows repeat the same period, reporter, partner, flow and "
-            "commodity after keeping totals only (a breakdown column kztrade does not know?); "
-            "remove the duplicates",
-            path=path,
-            row=int(lines.loc[data.index[first]]),
-        )
+    src, out = Path(path), Path(out)
+    partition_by = [partition_by] if isinstance(partition_by, str) else list(partition_by)
+    if out.exists() and not overwrite:
+        raise ParameterError(f"{out} exists; choose another folder or pass overwrite=True")
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"{out} is a file, not a dataset folder; choose another name")
     try:
-        return make_frame(frame.reset_index(drop=True), freq=freq)
-    except SchemaError as exc:
-        raise ParseError(str(exc), path=path) from None
+        if out.resolve() == src.resolve() or src.resolve() in out.resolve().parents:
+            raise ParameterError(f"{out} would overwrite the input; choose another folder")
+    except OSError:
+        pass
+    info = _inspect(src)
+    if info.kind != "csv":
+        raise ParseError("is already Parquet; read it with read_comtrade", path=src)
+    _require(info, _COMTRADE_REQUIRED)
+    missing = [c for c in partition_by if c not in info.columns]
+    if missing:
+        raise ParameterError(
+            f"cannot partition by {missing}: not columns of {src}; choose from {info.columns}"
+        )
+    types = {c: pa.float64() if c in _NUMBER_COLUMNS else pa.string() for c in info.columns}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        batches = _csv_batches(info, info.columns, types)
+        try:
+            first = next(batches, None)
+        except _NotANumber:
+            raise _number_error(info) from None
+        if first is None:
+            raise ParseError("no data rows below the header; download the file again", path=src)
+        schema = first.schema
+
+        def stream() -> Iterator[pa.RecordBatch]:
+            yield first
+            yield from batches
+
+        try:
+            ds.write_dataset(
+                pa.RecordBatchReader.from_batches(schema, stream()),
+                tmp,
+                format="parquet",
+                partitioning=ds.partitioning(
+                    pa.schema([(c, pa.string()) for c in partition_by]), flavor="hive"
+                )
+                if partition_by
+                else None,
+                max_partitions=100_000,
+                min_rows_per_group=20_000,
+                max_rows_per_group=1_000_000,
+            )
+        except ParseError:
+            raise
+        except _NotANumber:
+            raise _number_error(info) from None
+        except pa.ArrowInvalid as exc:
+            raise _arrow_error(exc, src) from None
+        except (pa.ArrowException, OSError) as exc:
+            raise ParseError(f"cannot write the Parquet dataset ({exc})", path=out) from None
+        if overwrite and out.exists():
+            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _number_error(info: _Source) -> ParseError:
+    """Find the first value that is not a number in a column of numbers, with its line."""
+    columns = [c for c in info.columns if c in _NUMBER_COLUMNS]
+    offset = 0
+    for batch in _csv_batches(info, columns, {c: pa.string() for c in columns}):
+        for column in columns:
+            text = pd.Series(batch.column(column).to_pandas(), dtype=object).str.strip()
+            bad = pd.to_numeric(text, errors="coerce").isna().to_numpy() & (text != "").to_numpy()
+            if bad.any():
+                first = int(np.flatnonzero(bad)[0])
+                return ParseError(
+                    f"value is not a number: {text.iloc[first]!r}; fix or remove the row",
+                    path=info.path,
+                    row=offset + first + 2,
+                    column=column,
+                )
+        offset += batch.num_rows
+    return ParseError("a column of numbers holds text; fix the file", path=info.path)
