@@ -184,6 +184,11 @@ def _check_frame(frame, func: str, params: dict[str, Iterable[str]]) -> str:
     except SchemaError as exc:
         raise SchemaError(f"{func}: {exc}") from None
     for param, cols in params.items():
+        if "value_usd" in cols:
+            raise ParameterError(
+                f"{func}: `{param}` names 'value_usd', the values themselves; name key "
+                "columns such as 'partner', 'flow' or 'commodity'"
+            )
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise ParameterError(
@@ -265,7 +270,7 @@ def _as_period(value, freq: str, name: str, *, allow_year: bool = False) -> pd.P
         raise ParameterError(f"`{name}` must be a period such as 2021 or '2021-04', got {value!r}")
     if isinstance(value, pd.Period):
         p = value
-    elif isinstance(value, (int, np.integer)):
+    elif isinstance(value, (int, np.integer)) and 1000 <= int(value) <= 9999:
         p = pd.Period(str(int(value)), freq="Y")
     elif isinstance(value, str) and re.fullmatch(r"\d{4}", value.strip()):
         p = pd.Period(value.strip(), freq="Y")
@@ -1276,6 +1281,11 @@ def shares(
     >>> shares(f)[["partner", "share"]].round(4).to_dict("list")
     {'partner': ['CHN', 'MNG', 'RUS'], 'share': [0.5833, 0.0021, 0.4146]}
     """
+    if total is not None and not isinstance(total, str):
+        raise ParameterError(
+            f"shares: `total` must be the code of an aggregate item such as 'WLD' or 'TOTAL', "
+            f"or None, got {total!r}"
+        )
     of, within, _ = _structure_args(frame, "shares", of, within)
     values = _aggregate(frame, within + [of], func="shares", param="within")
     if total is None:
@@ -1367,6 +1377,11 @@ def contributions(
         raise ParameterError(
             f"contributions: `component` must be one column name such as 'partner', "
             f"got {component!r}"
+        )
+    if component in ("period", "value_usd"):
+        raise ParameterError(
+            f"contributions: `component`={component!r} cannot be a component; use a column "
+            "such as 'partner' or 'commodity' (growth runs over 'period')"
         )
     total_by = _columns(total_by, "total_by")
     if component in total_by or "period" in total_by:
