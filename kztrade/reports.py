@@ -38,6 +38,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -50,6 +51,7 @@ from pathlib import Path
 
 from kztrade.errors import KztradeError, ParameterError
 from kztrade.notebooks import bind_parameters, country_name, find_notebook, read_parameters
+from kztrade.params import check_code, check_output_name, check_values, injected_source
 
 try:  # POSIX; elsewhere concurrent runs into one folder are not serialised
     import fcntl
@@ -72,6 +74,7 @@ __all__ = [
     "Result",
     "Report",
     "atomic_write",
+    "inert_html",
 ]
 
 #: The mime type of the outputs :func:`record` and :func:`record_sources` display.
@@ -408,6 +411,173 @@ def _header_html(header: Mapping | None) -> str:
     return '<header class="kztrade-header">' + "".join(rows) + "</header>"
 
 
+# Outputs carry data (country and commodity names, statement text) into the page. pandas
+# escapes a DataFrame's HTML, but a Styler, an HTML or Markdown display of a string, or
+# a library that builds HTML by hand need not: so every output's HTML is rebuilt from
+# an allowlist of harmless elements and attributes, and Markdown outputs are rendered
+# with their raw HTML shown as text. Markdown cells are the notebook's own text; they
+# are left as written.
+_SAFE_TAGS = frozenset(
+    "a abbr b blockquote br caption code col colgroup dd del div dl dt em h1 h2 h3 h4 h5 h6 "
+    "hr i img ins kbd li ol p pre q s samp small span strong style sub sup table tbody td "
+    "tfoot th thead tr tt u ul".split()
+)
+_SAFE_ATTRIBUTES = frozenset(
+    "align alt border class colspan height id rowspan scope title valign width".split()
+)
+_VOID_TAGS = frozenset({"br", "col", "hr", "img"})
+_UNSAFE_MIME = ("application/javascript", "text/javascript", "application/x-javascript")
+
+
+def _safe_url(tag: str, name: str, value: str) -> bool:
+    text = re.sub(r"[\x00-\x20]+", "", value).lower()
+    if tag == "img" and name == "src":
+        return text.startswith("data:image/") and not text.startswith("data:image/svg")
+    if tag == "a" and name == "href":
+        return text.startswith(("#", "https:", "http:", "mailto:"))
+    return False
+
+
+def _inert_css(text: str) -> str:
+    """CSS with no markup in it and nothing it could fetch or run."""
+    return re.sub(r"[<>\\]|url\s*\(|@import|expression\s*\(", " ", text, flags=re.I)
+
+
+class _InertHTML:
+    """Rebuild HTML from :data:`_SAFE_TAGS`; anything else is kept as visible text."""
+
+    def __init__(self) -> None:
+        from html.parser import HTMLParser
+
+        sink = self
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                sink.start(tag, attrs, self.get_starttag_text(), closed=False)
+
+            def handle_startendtag(self, tag, attrs):
+                sink.start(tag, attrs, self.get_starttag_text(), closed=True)
+
+            def handle_endtag(self, tag):
+                sink.end(tag)
+
+            def handle_data(self, data):
+                sink.data(data)
+
+            def handle_entityref(self, name):
+                sink.parts.append(f"&{name};")
+
+            def handle_charref(self, name):
+                sink.parts.append(f"&#{name};")
+
+            def unknown_decl(self, data):
+                sink.data(data)
+
+        self.parser = Parser(convert_charrefs=False)
+        self.parts: list[str] = []
+        self.in_style = False
+
+    def start(self, tag, attrs, raw, *, closed):
+        if tag not in _SAFE_TAGS:
+            self.parts.append(html.escape(raw or f"<{tag}>"))
+            return
+        kept = []
+        for name, value in attrs:
+            value = "" if value is None else value
+            if name == "style":
+                kept.append(f' style="{html.escape(_inert_css(value))}"')
+            elif name in _SAFE_ATTRIBUTES or _safe_url(tag, name, value):
+                kept.append(f' {name}="{html.escape(value)}"')
+            elif name.startswith("on") or name in ("src", "href", "srcset", "action"):
+                # a handler or a link that is not allowed: the data meant it, so show it
+                self.parts.append(html.escape(raw or f"<{tag}>"))
+                return
+        self.parts.append(f"<{tag}{''.join(kept)}{'/' if closed else ''}>")
+        self.in_style = tag == "style" and not closed
+
+    def end(self, tag):
+        if tag in _SAFE_TAGS and tag not in _VOID_TAGS:
+            self.parts.append(f"</{tag}>")
+            self.in_style = False
+        elif tag not in _SAFE_TAGS:
+            self.parts.append(html.escape(f"</{tag}>"))
+
+    def data(self, text):
+        if self.in_style:
+            self.parts.append(_inert_css(text))
+        else:
+            self.parts.append(html.escape(text, quote=False))
+
+    def feed(self, text: str) -> str:
+        self.parser.feed(text)
+        self.parser.close()
+        if self.parser.rawdata:  # an unfinished tag at the end: shown as text
+            self.parts.append(html.escape(self.parser.rawdata))
+        return "".join(self.parts)
+
+
+def inert_html(text: str) -> str:
+    """Make HTML from data safe to show: harmless elements kept, anything else as text.
+
+    Tables, headings, lists, text styles, ``<style>`` and embedded (``data:``) images are
+    kept; scripts, event handlers (``onerror=``), frames, forms, external images and
+    ``javascript:`` links are shown as text or dropped.
+
+    Examples
+    --------
+    >>> inert_html("<td>27 Mineral fuels</td><script>alert(1)</script>")
+    '<td>27 Mineral fuels</td>&lt;script&gt;alert(1)&lt;/script&gt;'
+    >>> inert_html('<img src=x onerror=alert(1)><b class="x">ok</b>')
+    '&lt;img src=x onerror=alert(1)&gt;<b class="x">ok</b>'
+    """
+    if "<" not in text:
+        return text
+    return _InertHTML().feed(text)
+
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+
+
+def _inert_markdown(text: str) -> str:
+    r"""Markdown whose raw HTML shows as text (code spans, which show it anyway, kept).
+
+    Examples
+    --------
+    >>> _inert_markdown("**Exports** of <img src=x onerror=alert(1)> and `a<b`")
+    '**Exports** of &lt;img src=x onerror=alert(1)&gt; and `a<b`'
+    """
+    parts, last = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(text[last : match.start()].replace("<", "&lt;").replace(">", "&gt;"))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(text[last:].replace("<", "&lt;").replace(">", "&gt;"))
+    return "".join(parts)
+
+
+def _inert_output(output):
+    """A copy of a cell output whose HTML and Markdown cannot run or load anything."""
+    data = output.get("data")
+    if not data:
+        return output
+    data = {k: v for k, v in data.items() if k not in _UNSAFE_MIME}
+    if "text/html" in data:
+        value = data["text/html"]
+        data["text/html"] = inert_html("".join(value) if isinstance(value, list) else value)
+    if "text/markdown" in data:
+        value = data["text/markdown"]
+        data["text/markdown"] = _inert_markdown(
+            "".join(value) if isinstance(value, list) else value
+        )
+    if "image/svg+xml" in data and any(k.startswith("image/png") for k in data):
+        del data["image/svg+xml"]
+    if not data:
+        data = {"text/plain": ""}
+    output = copy.copy(output)
+    output["data"] = data
+    return output
+
+
 def render_html(
     notebook,
     *,
@@ -418,7 +588,10 @@ def render_html(
     """Render an executed notebook as one self-contained HTML page.
 
     Images are embedded as ``data:`` URIs; no script or style is loaded from elsewhere;
-    outputs of :func:`record` are left out; code is hidden unless asked for.
+    outputs of :func:`record` are left out; code is hidden unless asked for. Text that
+    outputs carry (country and commodity names, a statement) shows as text, never as
+    markup: HTML outputs keep only harmless elements (:func:`inert_html`), raw HTML in
+    Markdown outputs is escaped, and JavaScript outputs are dropped.
 
     Parameters
     ----------
@@ -447,7 +620,9 @@ def render_html(
     nb = copy.deepcopy(_as_notebook(notebook))
     for cell in nb.cells:
         if "outputs" in cell:
-            cell.outputs = [o for o in cell.outputs if RECORD_MIME not in o.get("data", {})]
+            cell.outputs = [
+                _inert_output(o) for o in cell.outputs if RECORD_MIME not in o.get("data", {})
+            ]
     if with_code not in _EXPORTERS:
         _EXPORTERS[with_code] = _exporter(with_code)
     resources = {
@@ -872,6 +1047,14 @@ def _plan(
         )
     if partners is not None:
         partners = list(dict.fromkeys(p.strip().upper() for p in partners if p.strip()))
+        wrong = []
+        for partner in partners:
+            try:
+                check_code(_PARTNER, partner, aggregate=True)
+            except ParameterError as exc:
+                wrong.append(str(exc).replace("parameter 'partner'", f"partner {partner!r}", 1))
+        if wrong:
+            raise ParameterError("; ".join(wrong))
         if not any(_PARTNER in d for d in declared_by.values()):
             raise ParameterError(
                 "partners were given but none of the selected notebooks has a 'partner' "
@@ -891,13 +1074,15 @@ def _plan(
             given = bind_parameters(
                 declared, {**own, **extra}, notebook=path.stem, from_text=from_text
             )
+            check_values(declared, given, notebook=path.stem)
+            injected_source(given, notebook=path.stem)
             resolved = {name: p.default for name, p in declared.items()} | given
             name, title = path.stem, _title(path)
             if _PARTNER in declared and once is None:
                 code = str(resolved[_PARTNER])
                 name = f"{name}_{code}"
                 title = f"{title} — {country_name(code)}"
-            jobs.append(Job(str(path), name, given, resolved, title))
+            jobs.append(Job(str(path), check_output_name(name), given, resolved, title))
     names = [j.name for j in jobs]
     clash = sorted({n for n in names if names.count(n) > 1})
     if clash:
@@ -1155,6 +1340,102 @@ def _pool_context():
     return multiprocessing.get_context("spawn")
 
 
+class _Stopped(BaseException):
+    """Raised in the main thread by SIGTERM or SIGHUP, so that a run cleans up first."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+class _Stoppable:
+    """Let SIGTERM and SIGHUP stop a run only after it has cleaned up.
+
+    By default these signals end Python at once: no ``finally`` runs, worker processes and
+    their kernels are left running, and the staging folder stays. Inside this context
+    (in the main thread, where the signal's handler is still the default) the signal
+    raises :class:`_Stopped` instead; the run stops its workers and removes its staging
+    folder, and on the way out the signal is delivered again with its default action, so
+    that the process ends as the sender meant (a scheduler sees "killed by SIGTERM").
+    During :meth:`deferred` (publishing), the signal waits until the step is done, so that
+    the folder never holds a half-published report.
+    """
+
+    def __init__(self) -> None:
+        self.saved: dict[int, object] = {}
+        self.pending: int | None = None
+        self.depth = 0
+
+    def _handle(self, signum, _frame) -> None:
+        if self.depth:
+            self.pending = signum
+            return
+        raise _Stopped(signum)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in _STOP_SIGNALS:
+                if signal.getsignal(signum) is signal.SIG_DFL:
+                    self.saved[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, kind, exc, _tb) -> bool:
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
+        self.saved = {}
+        if isinstance(exc, _Stopped):
+            os.kill(os.getpid(), exc.signum)  # the default action: the process ends here
+            raise SystemExit(128 + exc.signum)  # pragma: no cover - only if it was blocked
+        return False
+
+    @contextlib.contextmanager
+    def deferred(self):
+        """Hold the signal back until the block is done."""
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+        if not self.depth and self.pending is not None:
+            signum, self.pending = self.pending, None
+            raise _Stopped(signum)
+
+
+def _worker_start() -> None:
+    """Set up a worker process: default stop signals, and end when its parent ends.
+
+    A worker forked from the runner would inherit the runner's handlers; and if the runner
+    is killed (SIGKILL cannot be caught), Linux stops the worker too (PR_SET_PDEATHSIG),
+    whose kernel then stops by itself (ipykernel watches its parent process).
+    """
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent ended before the line above
+            os._exit(1)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now, with the notebooks they are running."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=10)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _run_jobs(jobs: list[Job], staging: Path, options: dict, *, n_jobs: int, progress) -> list:
     results: list[Result | None] = [None] * len(jobs)
     disable = None if progress is None else not progress  # None: only on a terminal
@@ -1169,7 +1450,10 @@ def _run_jobs(jobs: list[Job], staging: Path, options: dict, *, n_jobs: int, pro
         bar.close()
         return results
     # the pool is started before the progress bar, so that no thread exists at fork time
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=_pool_context()) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=n_jobs, mp_context=_pool_context(), initializer=_worker_start
+    )
+    try:
         futures = {
             pool.submit(_execute, job, str(staging), options): i for i, job in enumerate(jobs)
         }
@@ -1193,6 +1477,10 @@ def _run_jobs(jobs: list[Job], staging: Path, options: dict, *, n_jobs: int, pro
                 bar.update()
         finally:
             bar.close()
+    except BaseException:  # stopped (SIGTERM, Ctrl-C): the workers stop too
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     return results
 
 
@@ -1285,15 +1573,17 @@ def build_report(
     _clean_abandoned(out)
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
-    staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
-    try:
-        with _locked(staging / _LOCK_NAME), _one_blas_thread():
-            results = _run_jobs(plan, staging, options, n_jobs=n_jobs, progress=progress)
-            seconds = time.perf_counter() - t0
-            manifest = _manifest(results, options=options, started=started, seconds=seconds)
-            _publish(staging, out, results, manifest)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with _Stoppable() as stop:
+        staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
+        try:
+            with _locked(staging / _LOCK_NAME), _one_blas_thread():
+                results = _run_jobs(plan, staging, options, n_jobs=n_jobs, progress=progress)
+                seconds = time.perf_counter() - t0
+                manifest = _manifest(results, options=options, started=started, seconds=seconds)
+                with stop.deferred():
+                    _publish(staging, out, results, manifest)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return Report(out=out, results=results, seconds=seconds)
 
 
@@ -1359,16 +1649,17 @@ def run_notebook(
         "cell_progress": show,
         "quiet_kernel": _is_ipykernel(argv),
     }
-    staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
-    try:
-        with _locked(staging / _LOCK_NAME), _one_blas_thread():
-            result = _execute(job, str(staging), options)
-            with _locked(out / _LOCK_NAME):
-                for name in result.files.values():
-                    if name:
-                        os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with _Stoppable() as stop:
+        staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
+        try:
+            with _locked(staging / _LOCK_NAME), _one_blas_thread():
+                result = _execute(job, str(staging), options)
+                with stop.deferred(), _locked(out / _LOCK_NAME):
+                    for name in result.files.values():
+                        if name:
+                            os.replace(staging / name, out / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return result
 
 

@@ -579,7 +579,7 @@ def second(tmp_path_factory):
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
         code = cli.main(
-            ["report", "-n", "trade_overview", "turnover_forecast", "--partner", "CHN,XXA"]
+            ["report", "-n", "trade_overview", "turnover_forecast", "--partner", "CHN,ATA"]
             + ["-p", "flow", "import", "-o", str(out), "-q"]
         )
     return {"out": out, "code": code, "stdout": stdout.getvalue()}
@@ -667,20 +667,20 @@ def test_turnover_forecast_shows_model_intervals_and_projection(defaults, data):
 
 
 def test_a_second_partner_and_a_partner_without_data(second, data):
-    assert second["code"] == cli.EXIT_USAGE  # only the unknown partner's checks failed
+    assert second["code"] == cli.EXIT_USAGE  # only the partner without data failed its checks
     out = second["out"]
     manifest = json.loads((out / "manifest.json").read_text())
     status = {r["name"]: r["status"] for r in manifest["runs"]}
     assert status == {
         "trade_overview_CHN": "ok",
-        "trade_overview_XXA": "failed",
+        "trade_overview_ATA": "failed",
         "turnover_forecast_CHN": "ok",
-        "turnover_forecast_XXA": "failed",
+        "turnover_forecast_ATA": "failed",
     }
     failed = {r["name"]: r["error"] for r in manifest["runs"] if r["error"]}
-    assert failed["trade_overview_XXA"]["ename"] == "ParameterError"
-    assert failed["trade_overview_XXA"]["line"] == "notebooks.check_trade_overview("
-    assert "partner 'XXA' has no BNS data" in failed["trade_overview_XXA"]["evalue"]
+    assert failed["trade_overview_ATA"]["ename"] == "ParameterError"
+    assert failed["trade_overview_ATA"]["line"] == "notebooks.check_trade_overview("
+    assert "partner 'ATA' has no BNS data" in failed["trade_overview_ATA"]["evalue"]
     now = turnover(data["annual"], "CHN", 2025)
     text = check_page(out / "trade_overview_CHN.html", images=3)
     assert f"trade with China came to {usd(now.sum())} (BNS)" in text
