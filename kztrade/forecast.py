@@ -2,9 +2,10 @@
 
 :func:`auto_forecast` fits simple baselines (naive, seasonal naive, drift) and three
 statsmodels families (``ETSModel``, ``SARIMAX``, ``ThetaModel``) to one series, scores
-every candidate and every combination of the three families by rolling-origin
-backtesting on the series' own history, and returns the chosen forecast with its
-prediction intervals, the backtest table and the empirical coverage of the intervals.
+every candidate and combinations of them by rolling-origin backtesting on the series'
+own history, and returns the median combination (unless the backtest rejects it) with
+prediction intervals calibrated on the backtest errors, the backtest table and the
+empirical coverage of the model intervals.
 :func:`project_full_year` turns a January-to-month-m release into a full-year total.
 :func:`plot_forecast` draws the result as a fan chart.
 
@@ -100,7 +101,7 @@ class ForecastResult:
     candidates : dict of str to pandas.DataFrame
         For every candidate that could be fitted, its ``mean`` and interval columns.
     candidate : str
-        The key of the chosen candidate in ``backtest`` (``"ets+arima+theta"``...).
+        The key of the chosen candidate in ``backtest`` (``"median"`` unless the guard rejected it).
     transform : str
         ``"log"`` or ``"none"``: the scale the models were fitted on.
     season_length : int
@@ -484,6 +485,7 @@ def _ets_configs(n, m, seasonal_ok, errors) -> list:
 
 
 def _fit_ets_config(z, m, config, *, seasonal_ok):
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     error, trend, damped, seasonal = config
@@ -498,7 +500,11 @@ def _fit_ets_config(z, m, config, *, seasonal_ok):
         seasonal_periods=m if seasonal else None,
         initialization_method="heuristic" if heuristic else "estimated",
     )
-    return model.fit(disp=False)
+    # the AICc search fits configurations that do not suit the series; their optimiser
+    # may stop early, which the backtest table reports, so statsmodels' warning is noise
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(disp=False)
 
 
 def _ets_forecast(res, n, h, levels, spec) -> _Forecast:
@@ -982,16 +988,20 @@ def _interval_scale(errors: np.ndarray, sds: np.ndarray) -> float:
     """Factor by which a candidate's intervals are widened or narrowed (see the docs).
 
     The backtest errors divided by the standard deviation the model claimed for them
-    should have mean square 1. Their observed mean square is pooled with a prior worth
-    one origin's errors (``CALIBRATION_PRIOR`` per step) at exactly 1, because errors
-    from a few origins, correlated across horizons, are a small sample.
+    should be standard normal, with median absolute value 0.6745. The factor is the
+    observed median absolute value over 0.6745 (robust to the one bad origin that would
+    dominate a mean square), pulled towards 1 on the log scale with a prior worth one
+    origin's errors (``CALIBRATION_PRIOR``), because errors from a few origins,
+    correlated across horizons, are a small sample.
     """
     ok = np.isfinite(errors) & np.isfinite(sds) & (sds > 0)
     if not ok.any():
         return 1.0
-    u2 = (errors[ok] / sds[ok]) ** 2
-    prior = CALIBRATION_PRIOR * errors.shape[1]
-    return float(np.sqrt((u2.sum() + prior) / (u2.size + prior)))
+    ratio = float(np.median(np.abs(errors[ok] / sds[ok]))) / stats.norm.ppf(0.75)
+    if ratio <= 0:  # exact forecasts at more than half the backtest points
+        return 1.0
+    n, prior = int(ok.sum()), CALIBRATION_PRIOR * errors.shape[1]
+    return float(np.exp(n / (n + prior) * np.log(ratio)))
 
 
 def _rescale(forecast: _Forecast, scale) -> _Forecast:
@@ -1123,13 +1133,16 @@ def auto_forecast(
     transform="auto",
     bias_adjust: bool = False,
 ) -> ForecastResult:
-    """Forecast a series with the candidate that backtests best on its own history.
+    """Forecast a series with a combination of models checked on its own history.
 
     Candidates: naive, seasonal naive, drift, ETS (statsmodels ``ETSModel``, the
     configuration chosen by AICc), ARIMA (statsmodels ``SARIMAX``, orders searched by
-    AICc), Theta (statsmodels ``ThetaModel``) and the equal-weight combinations of ETS,
-    ARIMA and Theta. The best combination by backtest MASE is chosen unless a single
-    candidate beats it; the full rule is in ``docs/forecast.md``.
+    AICc), Theta (statsmodels ``ThetaModel``), the equal-weight combinations of ETS,
+    ARIMA and Theta, and the point-wise median of ETS, ARIMA, Theta and the seasonal
+    naive forecast. Every candidate is scored by rolling-origin backtesting; the median
+    combination is reported unless its backtest shows it broken, and the intervals are
+    widened or narrowed by how well they held in the backtest. The full rule is in
+    ``docs/forecast.md``.
 
     Parameters
     ----------

@@ -159,11 +159,13 @@ def test_median_of_a_non_seasonal_series_uses_the_naive_forecast():
 
 def test_interval_scale_pools_backtest_errors_with_a_prior():
     sd = np.full((3, 4), 0.1)
-    # errors twice the claimed spread: 12 squared standardised errors of 4 and a prior
-    # worth one origin (4 steps) at 1
-    scale = forecast._interval_scale(2 * sd, sd)
-    assert scale == pytest.approx(np.sqrt((12 * 4 + 4) / (12 + 4)))
-    assert forecast._interval_scale(np.zeros((2, 4)), np.zeros((2, 4))) == 1.0
+    errors = np.array([[1.0, -1, 1, 1], [1, 1, -1, 1], [0.5, 1, 1, 30]]) * 0.1349
+    # median |error / sd| is 1.349 (2 x 0.6745): twice the claimed spread, whatever the
+    # outlier; 12 errors pooled on the log scale with a prior of one origin (4) at 1
+    scale = forecast._interval_scale(errors, sd)
+    assert scale == pytest.approx(2 ** (12 / 16), rel=1e-3)
+    assert forecast._interval_scale(errors, np.zeros((3, 4))) == 1.0
+    assert forecast._interval_scale(np.zeros((3, 4)), sd) == 1.0
 
 
 def test_intervals_are_widened_by_the_interval_scale(monkeypatch, seasonal_trade):
