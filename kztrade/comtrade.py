@@ -144,7 +144,9 @@ def _parquet_dataset(path: Path, columns: Iterable[str] = ()) -> ds.Dataset:
     """A Parquet dataset with hive partition values read as text ("NA" stays Namibia)."""
     try:
         found = ds.dataset(path, format="parquet", partitioning="hive")
-        keys = [f.name for f in found.partitioning.schema] if found.partitioning else []
+        first = next(iter(found.get_fragments()), None)
+        physical = set(first.physical_schema.names) if first is not None else set()
+        keys = [name for name in found.schema.names if first is not None and name not in physical]
         if not keys:
             return found
         text = ds.partitioning(pa.schema([(k, pa.string()) for k in keys]), flavor="hive")
@@ -189,12 +191,20 @@ def _csv_batches(
     source: _Source, columns: list[str], types: dict[str, pa.DataType]
 ) -> Iterator[pa.RecordBatch]:
     """Stream a CSV in blocks of Arrow record batches, with only ``columns``."""
+    invalid: list[str] = []
+
+    def on_invalid(row) -> str:
+        invalid.append(row.text)
+        return "error"
+
     try:
         stream = pa.input_stream(source.path, compression=source.compression)
         reader = pv.open_csv(
             stream,
             read_options=pv.ReadOptions(block_size=_BLOCK),
-            parse_options=pv.ParseOptions(delimiter=source.delimiter),
+            parse_options=pv.ParseOptions(
+                delimiter=source.delimiter, invalid_row_handler=on_invalid
+            ),
             convert_options=pv.ConvertOptions(
                 include_columns=columns,
                 column_types=types,
@@ -209,9 +219,25 @@ def _csv_batches(
     except pa.ArrowInvalid as exc:
         if "conversion error to double" in str(exc):
             raise _NotANumber(str(exc)) from None
-        raise _arrow_error(exc, source.path) from None
+        error = _arrow_error(exc, source.path)
+        if invalid:
+            line = _find_line(source, invalid[0])
+            error = ParseError(str(error).split(": ", 1)[1], path=source.path, row=line)
+        raise error from None
     except (pa.ArrowException, OSError, EOFError) as exc:
         raise _arrow_error(exc, source.path) from None
+
+
+def _find_line(source: _Source, text: str) -> int | None:
+    """The line where the record ``text`` (one Arrow could not parse) starts in the file."""
+    first = text.split("\n")[0].rstrip("\r").encode("utf-8", "replace")
+    if not first:
+        return None
+    with _open_text(source.path, source.compression) as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.rstrip(b"\r\n") == first:
+                return number
+    return None
 
 
 class _NotANumber(Exception):
@@ -807,7 +833,10 @@ def convert(
     src, out = Path(path), Path(out)
     partition_by = [partition_by] if isinstance(partition_by, str) else list(partition_by)
     if out.exists() and not overwrite:
-        raise ParameterError(f"{out} exists; choose another folder or pass overwrite=True")
+        raise ParameterError(
+            f"{out} exists; choose another folder, or pass overwrite=True (--overwrite) "
+            "to replace it"
+        )
     if out.exists() and not out.is_dir():
         raise ParameterError(f"{out} is a file, not a dataset folder; choose another name")
     try:

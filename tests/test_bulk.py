@@ -1,0 +1,410 @@
+"""Bulk UN Comtrade files: filters, formats (CSV, gzip, Parquet, datasets), convert, errors."""
+
+import gzip
+import hashlib
+import shutil
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from kztrade import cli
+from kztrade.comtrade import convert, read_comtrade
+from kztrade.errors import KztradeWarning, ParameterError, ParseError
+from kztrade.readers import read_comtrade as reexported
+from kztrade.schema import validate
+
+LAYOUT = (
+    "typeCode,freqCode,refPeriodId,refYear,refMonth,period,reporterCode,reporterISO,"
+    "reporterDesc,flowCode,flowDesc,partnerCode,partnerISO,partnerDesc,partner2Code,"
+    "partner2ISO,partner2Desc,classificationCode,cmdCode,cmdDesc,aggrLevel,isLeaf,customsCode,"
+    "customsDesc,mosCode,motCode,motDesc,qtyUnitCode,qty,netWgt,grossWgt,cifvalue,fobvalue,"
+    "primaryValue,isReported,isAggregate"
+).split(",")
+REPORTERS = ["KAZ", "MNG", "UZB"]
+PARTNERS = ["CHN", "RUS", "W00", "NAM", "DEU", "TUR", "KGZ"]
+CODES = ["TOTAL", "27", "72", "2709", "7201", "270900", "720110", "260300"]
+
+
+def make_bulk(rows: int, seed: int = 7) -> pd.DataFrame:
+    """A monthly Comtrade-layout table with breakdown rows and sub-flows, keys unique."""
+    rng = np.random.default_rng(seed)
+    # Unique (period, reporter, partner, flow, commodity, breakdown) keys.
+    sizes = [12, len(REPORTERS), len(PARTNERS), 3, len(CODES), 3]
+    keys = rng.choice(int(np.prod(sizes)), rows, replace=False)
+    keys.sort()
+    parts = []
+    for size in sizes[::-1]:
+        parts.append(keys % size)
+        keys //= size
+    kind, cmd, flow, partner, reporter, month = parts
+    flows = np.array(["X", "M", "RX"])[flow]
+    value = np.round(rng.lognormal(12, 2.5, rows), 2)
+    weight = np.round(value / 3, 3).astype(str)
+    weight[rng.random(rows) < 0.2] = ""
+    iso = np.array(PARTNERS)[partner]
+    period = np.array([f"2023{m + 1:02d}" for m in range(12)])[month]
+    frame = pd.DataFrame(
+        {
+            "typeCode": "C",
+            "freqCode": "M",
+            "refPeriodId": [p + "01" for p in period],
+            "refYear": "2023",
+            "refMonth": (month + 1).astype(str),
+            "period": period,
+            "reporterCode": (reporter + 100).astype(str),
+            "reporterISO": np.array(REPORTERS)[reporter],
+            "reporterDesc": np.array(REPORTERS)[reporter],
+            "flowCode": flows,
+            "flowDesc": flows,
+            "partnerCode": np.where(iso == "W00", "0", (partner + 200).astype(str)),
+            "partnerISO": iso,
+            "partnerDesc": np.where(iso == "NAM", "Namibia, Republic of", iso),
+            "partner2Code": np.where(kind == 2, "156", "0"),
+            "partner2ISO": np.where(kind == 2, "CHN", "W00"),
+            "partner2Desc": "World",
+            "classificationCode": "H6",
+            "cmdCode": np.array(CODES)[cmd],
+            "cmdDesc": "Goods, of a kind",
+            "aggrLevel": "6",
+            "isLeaf": "True",
+            "customsCode": "C00",
+            "customsDesc": "TOTAL CPC",
+            "mosCode": "0",
+            "motCode": np.where(kind == 1, "2100", "0"),
+            "motDesc": "TOTAL MOT",
+            "qtyUnitCode": "8",
+            "qty": "",
+            "netWgt": weight,
+            "grossWgt": "",
+            "cifvalue": "",
+            "fobvalue": "",
+            "primaryValue": value.astype(str),
+            "isReported": "True",
+            "isAggregate": "False",
+        }
+    )
+    return frame[LAYOUT]
+
+
+def expected(raw: pd.DataFrame, *, reporter=None, partner=None, period=None, flow=None, level=None):
+    """What read_comtrade must return, computed the plain pandas way from the whole file."""
+    d = raw[
+        raw.flowCode.isin(["X", "M"])
+        & raw.partner2Code.eq("0")
+        & raw.customsCode.eq("C00")
+        & raw.motCode.eq("0")
+    ].copy()
+    d["partner"] = d.partnerISO.replace({"W00": "WLD"})
+    if reporter is not None:
+        d = d[d.reporterISO.isin(reporter)]
+    if partner is not None:
+        d = d[d.partner.isin(partner)]
+    if period is not None:
+        d = d[d.period.isin(period) | d.period.str[:4].isin(period)]
+    if flow is not None:
+        d = d[d.flowCode.isin(flow)]
+    if level == "TOTAL":
+        d = d[d.cmdCode == "TOTAL"]
+    elif level is not None:
+        d = d[(d.cmdCode.str.len() == level) & (d.cmdCode != "TOTAL")]
+    weight = pd.to_numeric(d.netWgt.replace("", np.nan))
+    return pd.DataFrame(
+        {
+            "period": (d.period.str[:4] + "-" + d.period.str[4:]).tolist(),
+            "reporter": d.reporterISO.tolist(),
+            "partner": d.partner.tolist(),
+            "flow": d.flowCode.map({"X": "export", "M": "import"}).tolist(),
+            "commodity": d.cmdCode.tolist(),
+            "value_usd": d.primaryValue.astype(float).tolist(),
+            "net_weight_kg": weight.tolist(),
+        }
+    )
+
+
+def comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "period": frame["period"].astype(str).tolist(),
+            **{c: frame[c].astype(str).tolist() for c in ("reporter", "partner", "flow")},
+            "commodity": frame["commodity"].astype(str).tolist(),
+            "value_usd": frame["value_usd"].tolist(),
+            "net_weight_kg": frame["net_weight_kg"].tolist(),
+        }
+    )
+    return out.sort_values(["period", "reporter", "partner", "flow", "commodity"]).reset_index(
+        drop=True
+    )
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def bulk(tmp_path_factory):
+    """The same 3000 rows as CSV, gzip CSV, one Parquet file and a converted dataset."""
+    tmp = tmp_path_factory.mktemp("bulk")
+    raw = make_bulk(3000)
+    csv = tmp / "bulk.csv"
+    raw.to_csv(csv, index=False)
+    gz = tmp / "bulk.csv.gz"
+    with open(csv, "rb") as src, gzip.open(gz, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    parquet = tmp / "bulk.parquet"
+    numbers = ["qty", "netWgt", "grossWgt", "cifvalue", "fobvalue", "primaryValue"]
+    typed = raw.copy()
+    for column in numbers:
+        typed[column] = pd.to_numeric(typed[column].replace("", np.nan))
+    typed.to_parquet(parquet, index=False)
+    before = sha(csv)
+    dataset = convert(csv, tmp / "dataset")
+    assert sha(csv) == before  # the input is only read
+    return {"raw": raw, "csv": csv, "gz": gz, "parquet": parquet, "dataset": dataset, "tmp": tmp}
+
+
+FILTERS = [
+    {},
+    {"reporter": "KAZ"},
+    {"partner": ["CHN", "NAM"]},
+    {"partner": "WLD"},
+    {"period": "2023"},
+    {"period": ["202303", "2023-11"]},
+    {"flow": "import"},
+    {"commodity_level": 6},
+    {"level": "TOTAL"},
+    {"reporter": "KAZ", "partner": "CHN", "flow": ["X", "M"], "period": 202305},
+]
+
+
+def _expected_args(kwargs):
+    out = {}
+    for key, value in kwargs.items():
+        values = [value] if isinstance(value, (str, int)) else list(value)
+        if key == "period":
+            out[key] = [str(v).replace("-", "") for v in values]
+        elif key == "flow":
+            out[key] = [{"export": "X", "import": "M"}.get(v, v) for v in values]
+        elif key in ("level", "commodity_level"):
+            out["level"] = value
+        else:
+            out[key] = values
+    return out
+
+
+@pytest.mark.parametrize("kind", ["csv", "gz", "parquet", "dataset"])
+@pytest.mark.parametrize("kwargs", FILTERS, ids=lambda k: ",".join(k) or "none")
+def test_filters_return_what_pandas_returns_after_loading_everything(bulk, kind, kwargs):
+    frame = read_comtrade(bulk[kind], **kwargs)
+    want = expected(bulk["raw"], **_expected_args(kwargs))
+    assert len(want) > 0
+    validate(frame)
+    assert frame["period"].dtype == "period[M]"
+    assert frame["flow"].dtype.categories.tolist() == ["export", "import"]
+    pd.testing.assert_frame_equal(comparable(frame), comparable(want))
+
+
+def test_csv_rows_keep_the_file_order(bulk):
+    frame = read_comtrade(bulk["csv"], reporter="MNG")
+    want = expected(bulk["raw"], reporter=["MNG"])
+    assert frame["commodity"].tolist() == want["commodity"].tolist()
+    assert frame["value_usd"].tolist() == want["value_usd"].tolist()
+
+
+def test_no_match_gives_an_empty_frame_and_a_warning(bulk):
+    with pytest.warns(KztradeWarning, match=r"no rows match reporter='TJK'"):
+        frame = read_comtrade(bulk["csv"], reporter="TJK")
+    assert frame.empty
+    validate(frame)
+
+
+def test_readers_reexport():
+    assert reexported is read_comtrade
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"reporter": "kz"}, r"reporter must be ISO 3166 alpha-3 codes .* got 'kz'"),
+        ({"partner": []}, r"partner is an empty list"),
+        ({"partner": [156]}, r"got 156"),
+        ({"period": "2023-13"}, r"period must be years .* got '2023-13'"),
+        ({"flow": "re-export"}, r"flow must be 'export' or 'import'"),
+        ({"level": 2, "commodity_level": 4}, r"disagree"),
+    ],
+)
+def test_filter_values_are_checked(bulk, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        read_comtrade(bulk["csv"], **kwargs)
+
+
+def test_level_keeps_its_old_error(bulk):
+    with pytest.raises(ParseError, match=r"level must be 2, 4, 6 or 'TOTAL', got 3"):
+        read_comtrade(bulk["csv"], commodity_level=3)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _lines(bulk):
+    return bulk["csv"].read_text().splitlines()
+
+
+def _write(tmp_path, lines, name="edited.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_bad_value_is_reported_at_its_line_of_the_file_also_with_filters(bulk, tmp_path):
+    lines = _lines(bulk)
+    raw = bulk["raw"]
+    # A kept row (flow X/M, totals) of reporter UZB near the end of the file.
+    kept = raw.index[
+        raw.reporterISO.eq("UZB")
+        & raw.flowCode.eq("X")
+        & raw.motCode.eq("0")
+        & raw.partner2Code.eq("0")
+    ][-1]
+    line = kept + 2
+    fields = lines[line - 1].rsplit(",", 3)  # primaryValue is the fourth field from the end
+    fields[1] = "n/a"
+    lines[line - 1] = ",".join(fields)
+    path = _write(tmp_path, lines)
+    message = rf"line {line}, column 'primaryValue': value is not a number: 'n/a'"
+    with pytest.raises(ParseError, match=message):
+        read_comtrade(path, reporter="UZB")
+    with pytest.raises(ParseError, match=message):
+        read_comtrade(path)
+    # A filter that leaves the row out never looks at it.
+    assert len(read_comtrade(path, reporter="KAZ")) == len(expected(raw, reporter=["KAZ"]))
+
+
+def test_duplicates_and_bad_periods_name_the_line(bulk, tmp_path):
+    lines = _lines(bulk)
+    raw = bulk["raw"]
+    kept = raw.index[raw.flowCode.eq("M") & raw.motCode.eq("0") & raw.partner2Code.eq("0")]
+    first, second = int(kept[5]) + 2, int(kept[40]) + 2
+    dup = [*lines, lines[first - 1]]
+    with pytest.raises(ParseError, match=rf"line {first}: 2 rows repeat the same period"):
+        read_comtrade(_write(tmp_path, dup))
+    bad = list(lines)
+    bad[second - 1] = bad[second - 1].replace(",2023", ",2O23", 3)
+    with pytest.raises(ParseError, match=rf"line {second}, column 'period': period '2O2"):
+        read_comtrade(_write(tmp_path, bad, "period.csv"))
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda lines: lines[:50] + [lines[50][:40]] + lines[51:],
+            r"line 51: .*wrong number of fields",
+        ),
+        (lambda lines: [], r"the file is empty"),
+        (lambda lines: lines[:1], r"no data rows below the header"),
+        (lambda lines: [lines[0].replace("cmdCode", "code"), *lines[1:]], r"\['cmdCode'\]"),
+    ],
+)
+def test_malformed_csv_is_a_parse_error(bulk, tmp_path, make, message):
+    path = _write(tmp_path, make(_lines(bulk)))
+    with pytest.raises(ParseError, match=message):
+        read_comtrade(path)
+
+
+def test_non_utf8_and_cut_gzip_are_parse_errors(bulk, tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(bulk["csv"].read_bytes().replace(b",UZB,", b",UZ\xc9,"))
+    with pytest.raises(ParseError, match=r"latin.csv.*not UTF-8 text; save it as CSV \(UTF-8\)"):
+        read_comtrade(latin)
+    # Text in columns the tidy frame does not use is not read by read_comtrade, but convert
+    # copies every column and checks it.
+    names = tmp_path / "names.csv"
+    names.write_bytes(bulk["csv"].read_bytes().replace(b"Namibia", b"Nam\xefbia"))
+    assert len(read_comtrade(names)) == len(expected(bulk["raw"]))
+    with pytest.raises(ParseError, match=r"names.csv.*not UTF-8 text"):
+        convert(names, tmp_path / "names")
+    cut = tmp_path / "cut.csv.gz"
+    data = bulk["gz"].read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ParseError, match=r"cut.csv.gz"):
+        read_comtrade(cut)
+
+
+# --------------------------------------------------------------------------- convert
+
+
+def test_convert_keeps_every_row_and_column(bulk):
+    dataset = bulk["dataset"]
+    assert sorted(p.name for p in dataset.iterdir()) == [f"reporterISO={r}" for r in REPORTERS]
+    table = pq.read_table(dataset).to_pandas()
+    assert len(table) == len(bulk["raw"])
+    assert set(table.columns) == set(LAYOUT)
+    assert table["primaryValue"].sum() == pytest.approx(
+        bulk["raw"]["primaryValue"].astype(float).sum()
+    )
+    assert not list(bulk["tmp"].glob(".dataset*"))  # no temporary folder left behind
+
+
+def test_convert_refuses_to_overwrite_unless_asked(bulk, tmp_path):
+    out = tmp_path / "out"
+    convert(bulk["csv"], out, partition_by=["period"])
+    assert len(list(out.iterdir())) == 12
+    with pytest.raises(ParameterError, match=r"out exists; choose another folder"):
+        convert(bulk["csv"], out)
+    convert(bulk["gz"], out, partition_by=(), overwrite=True)
+    assert [p.name for p in out.iterdir()] == ["part-0.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    pd.testing.assert_frame_equal(
+        comparable(read_comtrade(out)), comparable(read_comtrade(bulk["csv"]))
+    )
+
+
+def test_convert_reports_a_bad_number_with_its_line(bulk, tmp_path):
+    lines = _lines(bulk)
+    fields = lines[99].rsplit(",", 3)
+    fields[1] = "12,5"
+    lines[99] = ",".join(fields[:1]) + ',"12,5",' + ",".join(fields[2:])
+    path = _write(tmp_path, lines)
+    with pytest.raises(ParseError, match=r"line 100, column 'primaryValue'.*'12,5'"):
+        convert(path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["edited.csv"]
+
+
+def test_cli_convert(bulk, tmp_path, capsys):
+    out = tmp_path / "ds"
+    before = sha(bulk["csv"])
+    code = cli.main(["convert", str(bulk["csv"]), str(out), "--partition-by", "period"])
+    stdout, _ = capsys.readouterr()
+    assert code == cli.EXIT_OK
+    assert stdout.startswith(f"wrote {out} (12 Parquet file(s)")
+    assert sha(bulk["csv"]) == before
+    code = cli.main(["convert", str(bulk["csv"]), str(out)])
+    _, err = capsys.readouterr()
+    assert code == cli.EXIT_USAGE
+    assert err.strip().count("\n") == 0
+    assert err.startswith("kztrade convert: error:") and "--overwrite" in err
+    assert cli.main(["convert", str(bulk["csv"]), str(out), "--overwrite"]) == cli.EXIT_OK
+    capsys.readouterr()
+    not_comtrade = tmp_path / "other.csv"
+    not_comtrade.write_text("a,b\n1,2\n")
+    assert cli.main(["convert", str(not_comtrade), str(tmp_path / "x")]) == cli.EXIT_USAGE
+    _, err = capsys.readouterr()
+    assert "missing column(s)" in err and err.strip().count("\n") == 0
+    assert cli.main(["convert", str(tmp_path / "none.csv"), str(tmp_path / "y")]) == 2
+    _, err = capsys.readouterr()
+    assert "none.csv: no such file" in err
+
+
+def test_tab_separated_bulk_text(bulk, tmp_path):
+    path = tmp_path / "bulk.txt"
+    bulk["raw"].to_csv(path, index=False, sep="\t")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = read_comtrade(path, partner="NAM")
+    pd.testing.assert_frame_equal(
+        comparable(frame), comparable(expected(bulk["raw"], partner=["NAM"]))
+    )
