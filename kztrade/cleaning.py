@@ -37,6 +37,8 @@ __all__ = [
     "is_aggregate_name",
     "normalize_hs",
     "is_aggregate",
+    "aggregates_beside_parts",
+    "AggregateRows",
     "drop_aggregates",
     "detect_cumulative",
     "decumulate",
@@ -766,35 +768,110 @@ def is_aggregate(frame: pd.DataFrame) -> pd.Series:
     >>> is_aggregate(f).tolist()
     [True, True, False, False]
     """
+    from kztrade.schema import KEY
+
     flags = np.zeros(len(frame), dtype=bool)
-    period = frame["period"].astype(str).to_numpy()
-    reporter = frame["reporter"].astype(str).to_numpy()
-    partner = frame["partner"].astype(str).to_numpy()
-    flow = frame["flow"].astype(str).to_numpy()
-    commodity = frame["commodity"].astype(str).to_numpy()
-    source = frame["source"].astype(str).to_numpy()
-    # Partners: WLD is an aggregate where a country is present in its group.
-    with_countries = {
-        (p, r, f, c, s)
-        for p, r, pa, f, c, s in zip(
-            period, reporter, partner, flow, commodity, source, strict=True
-        )
-        if pa != WORLD
-    }
-    # Commodities: a code is an aggregate where a longer code it contains is present.
-    parents = set()
-    for p, r, pa, f, c, s in zip(period, reporter, partner, flow, commodity, source, strict=True):
-        if c != TOTAL:
-            parents.add((p, r, pa, f, s, TOTAL))
-            for n in range(2, len(c), 2):
-                parents.add((p, r, pa, f, s, c[:n]))
-    for i, (p, r, pa, f, c, s) in enumerate(
-        zip(period, reporter, partner, flow, commodity, source, strict=True)
-    ):
-        flags[i] = (pa == WORLD and (p, r, f, c, s) in with_countries) or (
-            (p, r, pa, f, s, c) in parents
-        )
+    for of in ("partner", "commodity"):
+        if of in frame.columns:
+            within = [c for c in KEY if c != of and c in frame.columns]
+            flags |= aggregates_beside_parts(frame, of=of, within=within).aggregate
     return pd.Series(flags, index=frame.index)
+
+
+class AggregateRows(NamedTuple):
+    """What :func:`aggregates_beside_parts` found.
+
+    Attributes
+    ----------
+    aggregate : ndarray of bool
+        Rows that are aggregates of other rows of their group.
+    part : ndarray of bool
+        Rows that are parts of such an aggregate (in a group that has one).
+    group : ndarray of int
+        Each row's group number.
+    pair : tuple of str or None
+        One aggregate and one of its parts, for messages (``("01", "0101")``).
+    """
+
+    aggregate: np.ndarray
+    part: np.ndarray
+    group: np.ndarray
+    pair: tuple[str, str] | None
+
+
+def aggregates_beside_parts(frame: pd.DataFrame, *, of: str, within) -> AggregateRows:
+    """Find rows of column ``of`` that are aggregates of other rows in the same group.
+
+    The one rule that both :func:`is_aggregate` (which rows to drop) and the summing
+    functions of :mod:`kztrade.growth` (whether a sum would count twice) apply: within a
+    group of ``within``, partner ``WLD`` is the aggregate of the other partners, commodity
+    ``TOTAL`` of the HS codes, and an HS code of its longer sub-codes (``"01"`` of
+    ``"0101"``). An aggregate without its parts in the group is not flagged.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Has the column ``of`` and the columns ``within``.
+    of : {"partner", "commodity"}
+        The column whose items may be aggregates.
+    within : sequence of str
+        The columns that define a group (an empty sequence: one group).
+
+    Returns
+    -------
+    AggregateRows
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"commodity": ["TOTAL", "01", "0101", "02"]})
+    >>> found = aggregates_beside_parts(f, of="commodity", within=[])
+    >>> found.aggregate.tolist(), found.pair
+    ([True, True, False, False], ('TOTAL', '01'))
+    """
+    within = list(within)
+    n = len(frame)
+    if within and n:
+        group = frame.groupby(within, observed=True, sort=False, dropna=False).ngroup().to_numpy()
+    else:
+        group = np.zeros(n, dtype=np.int64)
+    values = frame[of].astype(str).to_numpy() if n else np.array([], dtype=object)
+    top = WORLD if of == "partner" else TOTAL
+    is_top = values == top
+    by_group = pd.Series(is_top).groupby(group)
+    has_other = (~pd.Series(is_top)).groupby(group).transform("any").to_numpy(dtype=bool)
+    aggregate = is_top & has_other
+    has_top = by_group.transform("any").to_numpy(dtype=bool) if n else aggregate
+    part = ~is_top & has_top
+    pair = None
+    if aggregate.any():
+        first = int(np.flatnonzero(aggregate)[0])
+        others = np.flatnonzero(part & (group == group[first]))
+        pair = (top, str(values[others[0]]))
+    if of == "commodity" and n:
+        codes = pd.DataFrame({"group": group, "code": values})[~is_top].drop_duplicates()
+        lengths = codes["code"].str.len()
+        parents: set[tuple[int, str]] = set()
+        children: set[tuple[int, str]] = set()
+        for length in sorted(lengths.unique())[:-1] if len(codes) > 1 else []:
+            longer = codes[lengths > length]
+            prefixes = pd.DataFrame(
+                {
+                    "group": longer["group"],
+                    "code": longer["code"].str[:length],
+                    "sub": longer["code"],
+                }
+            )
+            hits = prefixes.merge(codes, on=["group", "code"], how="inner")
+            if len(hits):
+                parents |= set(zip(hits["group"], hits["code"], strict=True))
+                children |= set(zip(hits["group"], hits["sub"], strict=True))
+                if pair is None:
+                    pair = (str(hits.iloc[0]["code"]), str(hits.iloc[0]["sub"]))
+        if parents:
+            keys = list(zip(group.tolist(), values.tolist(), strict=True))
+            aggregate = aggregate | np.array([k in parents for k in keys], dtype=bool)
+            part = part | np.array([k in children for k in keys], dtype=bool)
+    return AggregateRows(aggregate, part, group, pair)
 
 
 def drop_aggregates(frame: pd.DataFrame) -> pd.DataFrame:

@@ -35,8 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kztrade.cleaning import aggregates_beside_parts
 from kztrade.errors import DoubleCountingError, ParameterError, SchemaError
-from kztrade.schema import FLOWS, KEY, TOTAL, WORLD, frequency, validate
+from kztrade.schema import FLOWS, KEY, TOTAL, frequency, validate
 
 __all__ = [
     "MEASURES",
@@ -363,17 +364,13 @@ def _check_double_counting(
                 "flow",
             )
 
-    def mixed(mask: pd.Series) -> pd.Series:
-        any_in = mask.groupby(gid).transform("any")
-        any_out = (~mask).groupby(gid).transform("any")
-        return mask & any_in & any_out
-
-    # each check first asks cheaply whether it can apply at all
+    # Aggregates beside their parts: the same rule as kztrade.cleaning.is_aggregate, applied
+    # to the groups this sum keeps apart.
     if "partner" in frame.columns and "partner" not in keep:
-        world = frame["partner"] == WORLD
-        bad = mixed(world) if world.any() and not world.all() else world & False
-        if bad.any():
-            others = frame.loc[(~world) & bad.groupby(gid).transform("any"), "partner"]
+        found = aggregates_beside_parts(frame, of="partner", within=keep)
+        if found.aggregate.any():
+            bad = pd.Series(found.aggregate | found.part, index=frame.index)
+            others = frame.loc[found.part, "partner"]
             example = sorted(map(str, others.unique()))[:3]
             fail(
                 bad,
@@ -383,39 +380,26 @@ def _check_double_counting(
             )
 
     if "commodity" in frame.columns and "commodity" not in keep:
-        total = frame["commodity"] == TOTAL
-        bad = mixed(total) if total.any() and not total.all() else total & False
-        if bad.any():
-            others = frame.loc[(~total) & bad.groupby(gid).transform("any"), "commodity"]
-            example = sorted(map(str, others.unique()))[:3]
+        found = aggregates_beside_parts(frame, of="commodity", within=keep)
+        total = found.aggregate & (frame["commodity"] == TOTAL).to_numpy()
+        if total.any():
+            in_groups = np.isin(found.group, found.group[total])
+            parts = found.part & in_groups & (frame["commodity"] != TOTAL).to_numpy()
+            example = sorted(map(str, frame.loc[parts, "commodity"].unique()))[:3]
             fail(
-                bad,
+                pd.Series(total | parts, index=frame.index),
                 f"commodity 'TOTAL' and HS codes such as {example}",
                 "drop the 'TOTAL' rows (frame[frame['commodity'] != 'TOTAL']) or keep only them",
                 "commodity",
             )
-        codes = pd.DataFrame({"_gid": gid, "commodity": frame["commodity"]})[~total]
-        codes = codes.drop_duplicates()
-        lengths = codes["commodity"].str.len()
-        for length in sorted(lengths.unique())[:-1] if len(codes) > 1 else []:
-            longer = codes[lengths > length]
-            prefixes = pd.DataFrame(
-                {
-                    "_gid": longer["_gid"],
-                    "commodity": longer["commodity"].str[:length],
-                    "sub": longer["commodity"],
-                }
+        if found.aggregate.any():
+            parent, sub = found.pair
+            fail(
+                pd.Series(found.aggregate | found.part, index=frame.index),
+                f"HS code {parent!r} and its own sub-code {sub!r}",
+                "keep one level of detail, e.g. frame[frame['commodity'].str.len() == 2]",
+                "commodity",
             )
-            hits = prefixes.merge(codes, on=["_gid", "commodity"], how="inner")
-            if len(hits):
-                parent, sub = hits.iloc[0]["commodity"], hits.iloc[0]["sub"]
-                bad = gid.isin(hits["_gid"]) & frame["commodity"].isin([parent, sub])
-                fail(
-                    bad,
-                    f"HS code {parent!r} and its own sub-code {sub!r}",
-                    "keep one level of detail, e.g. frame[frame['commodity'].str.len() == 2]",
-                    "commodity",
-                )
 
     if "source" in frame.columns and "source" not in keep and frame["source"].nunique() > 1:
         n_sources = frame["source"].groupby(gid).transform("nunique")
