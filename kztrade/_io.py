@@ -39,6 +39,10 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _SCIENTIFIC = re.compile(r"^[+-]?(?P<mant>\d+(\.\d*)?|\.\d+)[eE][+-]?(?P<exp>\d+)$")
+# How Excel's General format shows a large number in a narrow column: 3 significant digits
+# at most, capital E, two-digit exponent ("7.02E+06"). Other scientific notation (R writes
+# 1e+05 for 100000) is exact and read.
+_EXCEL_ROUNDED = re.compile(r"^[+-]?\d(\.\d{1,2})?E\+\d{2}$")
 _CORE = re.compile(r"^(?P<sign>[+\-−–])?\s*(?P<digits>\d[\d\s\u00a0\u202f.,']*)$")
 # Footnote markers written after a figure: * (note), e (estimate), p (provisional),
 # r (revised), bracketed or not.
@@ -338,10 +342,10 @@ def _parse_values(
         sci = _SCIENTIFIC.match(text)
         if sci:
             number = float(text)
-            mantissa = sci["mant"].replace(".", "").lstrip("0")
-            if abs(number * factor) < MAX_VALUE_USD and len(mantissa) <= 3 < int(sci["exp"]):
+            if abs(number * factor) < MAX_VALUE_USD and _EXCEL_ROUNDED.match(text):
+                digits = len(sci["mant"].replace(".", "").lstrip("0"))
                 raise ParseError(
-                    f"value {text!r} keeps only {len(mantissa)} significant digit(s): Excel "
+                    f"value {text!r} keeps only {digits} significant digit(s): Excel "
                     "writes large numbers rounded like this when the column is too narrow; "
                     "format the column as Number and export it again",
                     path=path,

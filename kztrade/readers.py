@@ -422,6 +422,13 @@ def read_dots(
             f"the two sheets name different reporters: {sorted(reporter_names)}", path=path
         )
     (reporter_name,) = reporter_names
+    if is_aggregate_name(reporter_name):
+        raise ParseError(
+            f"the workbook's reporter {reporter_name!r} is a group of economies, not one "
+            "economy: its rows cannot be mapped to a reporter code; read the members' "
+            "workbooks instead",
+            path=path,
+        )
     (reporter,) = to_iso3([reporter_name], path=path)
     long = pd.concat(parts, ignore_index=True)
     if aggregates == "drop":
