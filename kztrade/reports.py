@@ -938,6 +938,28 @@ def _failing_line(traceback: Sequence[str] | None, source: str | None) -> str | 
     return lines[0] if lines else None
 
 
+def _failing_cell(nb, fallback):
+    """The position of the cell that raised, in the executed notebook as written.
+
+    papermill counts cells before it adds its two red marker cells (one at the top, one
+    right before the failing cell), so its index is off; the cell with the error output
+    is the one.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> ok, bad = nbformat.v4.new_code_cell("1"), nbformat.v4.new_code_cell("1 / 0")
+    >>> bad.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError")]
+    >>> marker = nbformat.v4.new_markdown_cell("An Exception was encountered")
+    >>> _failing_cell(nbformat.v4.new_notebook(cells=[marker, ok, marker, bad]), 1)
+    3
+    """
+    for i, cell in enumerate(nb.cells):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return i
+    return fallback
+
+
 def _execute(job: Job, staging: str, options: dict) -> Result:
     """Run one job into ``staging``: the executed notebook and its HTML. Never raises."""
     import papermill
@@ -984,6 +1006,8 @@ def _execute(job: Job, staging: str, options: dict) -> Result:
     t1 = time.perf_counter()
     if ipynb.exists():
         nb = _as_notebook(ipynb)
+        if error is not None and "cell" in error:
+            error["cell"] = _failing_cell(nb, error["cell"])
         records = read_records(nb)
         result.figures, result.data = records["figures"], records["data"]
         header = {
