@@ -273,6 +273,9 @@ BAD_FILES = {
     "bns_huge_1e300.csv": _bns(["1e300"]),
     "bns_20_digit_integer.csv": _bns(["12345678901234567890"]),
     "bns_excel_rounded.csv": _bns(["7.02E+06", "9.77E+06"]),
+    "bns_r_scientific.csv": _bns(
+        ["7.01874576433e+06", "9.77250563304e+06", "5.468898248e+04", "2.0434e+01"]
+    ),
     "wits_same_flow.csv": "\r\n".join(
         [
             _BNS_HEAD,

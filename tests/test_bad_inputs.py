@@ -370,6 +370,12 @@ CASES = [
         "format the column as Number",
         what="values Excel rounded to 3 digits ('7.02E+06')",
     ),
+    R(
+        "bns_r_scientific.csv",
+        bns(),
+        partners_2021,
+        what="exact scientific notation as R writes it ('5.468898248e+04')",
+    ),
     # ---------------------------------------------------------------- rows and periods
     W(
         "bns_duplicated_row.csv",

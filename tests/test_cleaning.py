@@ -223,3 +223,56 @@ def test_duplicates_and_gaps_are_explicit():
     assert find_gaps(f)["period"].astype(str).tolist() == ["2020", "2021"]
     assert find_gaps(f.iloc[:2]).empty
     assert len(find_duplicates(pd.concat([f, f.iloc[:1]]))) == 2
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_ambiguous_country_names_are_refused_with_both_codes():
+    from kztrade.cleaning import to_iso3
+    from kztrade.errors import UnknownCountryError
+
+    with pytest.raises(UnknownCountryError, match=r"'Korea' could be KOR or PRK"):
+        to_iso3(["Korea", "Mongolia"])
+    with pytest.raises(UnknownCountryError, match=r"'Congo' could be COG or COD"):
+        to_iso3(["Congo"])
+    assert to_iso3(["Korea", "Congo"], extra_names={"Korea": "PRK", "Congo": "COD"}) == [
+        "PRK",
+        "COD",
+    ]
+    assert to_iso3(["Korea, Rep.", "Congo, Dem. Rep."]) == ["KOR", "COD"]
+
+
+def test_excel_damaged_hs_codes():
+    from kztrade.cleaning import normalize_hs
+    from kztrade.errors import KztradeWarning, ParseError
+
+    with pytest.warns(KztradeWarning, match=r"'8471.0' → '8471'"):
+        assert normalize_hs(["8471.0", "2709"]) == ["8471", "2709"]
+    with pytest.raises(ParseError, match=r"\['1.01E\+05'\] are in Excel's scientific format"):
+        normalize_hs(["1.01E+05", "0101"], path="t.csv")
+
+
+def test_numbers_too_large_for_a_float_are_refused():
+    from kztrade.errors import ParseError
+
+    with pytest.raises(ParseError, match="too large"):
+        parse_number("9" * 400)
+    assert parse_number("9" * 300) == pytest.approx(1e300)
+
+
+def test_one_rule_for_aggregates_beside_parts():
+    from kztrade.cleaning import aggregates_beside_parts
+
+    f = pd.DataFrame(
+        {"g": ["a", "a", "a", "b", "b"], "partner": ["WLD", "MNG", "CHN", "WLD", "WLD"]}
+    )
+    found = aggregates_beside_parts(f, of="partner", within=["g"])
+    # In group b the world total has no parts beside it: nothing to double count.
+    assert found.aggregate.tolist() == [True, False, False, False, False]
+    assert found.part.tolist() == [False, True, True, False, False]
+    assert found.pair == ("WLD", "MNG")
+    codes = pd.DataFrame({"commodity": ["27", "2709", "270900", "72"]})
+    nested = aggregates_beside_parts(codes, of="commodity", within=[])
+    assert nested.aggregate.tolist() == [True, True, False, False]
+    assert nested.pair == ("27", "2709")
