@@ -495,12 +495,12 @@ class _Codes:
         # Filtering keeps the whole dictionary: keep only the values that kept rows use.
         used = np.bincount(index, minlength=len(values)) > 0
         self.values = [v.strip() for v, u in zip(values, used, strict=True) if u]
-        self.index = (np.cumsum(used) - 1)[index]
+        self.index = (np.cumsum(used, dtype=np.int32) - 1)[index]
 
     def mapped(self, values: list[str]) -> tuple[list[str], np.ndarray]:
         """Map distinct values to new ones; return the new distinct values and indices."""
         codes, uniques = pd.factorize(pd.Series(values, dtype=object))
-        return list(uniques), codes.astype(np.int64)[self.index]
+        return list(uniques), codes.astype(np.int32)[self.index]
 
 
 def _bad(
@@ -560,7 +560,14 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
 
     columns: dict[str, object] = {}
     columns["period"] = pd.Series(periods.take(period.index), dtype=f"period[{freq}]")
-    keys = [period.index.astype(np.int64)]
+    # Duplicates are found on one integer per row built from the key columns' indices.
+    key = period.index.astype(np.int64)
+
+    def add_key(index: np.ndarray, size: int) -> None:
+        nonlocal key
+        key *= size
+        key += index
+
     for name, column in (("reporter", "reporterISO"), ("partner", "partnerISO")):
         world = name == "partner"
         codes = _Codes(table, column)
@@ -578,13 +585,13 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
                     column,
                 )
         columns[name] = _text_series(uniques, index)
-        keys.append(index)
+        add_key(index, len(uniques))
 
     flow = _Codes(table, "flowCode")
     flow_codes = np.array([FLOW_DTYPE.categories.get_loc(_COMTRADE_FLOWS[v]) for v in flow.values])
     flow_index = flow_codes[flow.index]
     columns["flow"] = pd.Categorical.from_codes(flow_index, dtype=FLOW_DTYPE)
-    keys.append(flow_index.astype(np.int64))
+    add_key(flow_index, 2)
 
     cmd = _Codes(table, "cmdCode")
     try:
@@ -603,7 +610,7 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
         raise
     uniques, index = cmd.mapped(normal)
     columns["commodity"] = _text_series(uniques, index)
-    keys.append(index)
+    add_key(index, len(uniques))
 
     values = _numbers(source, scan, "primaryValue")
     problem = None
@@ -631,10 +638,7 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
         if (~np.isnan(weight)).any():
             columns["net_weight_kg"] = weight
 
-    # Duplicates: one integer per row from the indices of its key values.
-    key = np.zeros(n, np.int64)
-    for part in keys:
-        key = key * (int(part.max()) + 1 if len(part) else 1) + part
+    del period, cmd, flow
     dup = pd.Series(key).duplicated(keep=False).to_numpy()
     if dup.any():
         first = int(np.flatnonzero(dup)[0])

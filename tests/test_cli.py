@@ -226,3 +226,38 @@ def test_the_notebooks_take_parameters_from_the_plain_papermill_command(tmp_path
     for node in ast.parse(injected[0].source).body:
         value = ast.literal_eval(node.value)
         assert type(value).__name__ == declared[node.targets[0].id].type
+
+
+def test_convert_writes_a_parquet_dataset_and_refuses_to_overwrite(tmp_path, capsys):
+    src = HERE / "data" / "comtrade_kaz_2019.csv"
+    before = src.read_bytes()
+    out = tmp_path / "kaz"
+    code, stdout, _ = run_cli(capsys, "convert", str(src), str(out))
+    assert code == cli.EXIT_OK
+    assert stdout.startswith(f"wrote {out} (1 Parquet file(s)")
+    assert [p.name for p in out.iterdir()] == ["reporterISO=KAZ"]
+    code, stdout, err = run_cli(capsys, "convert", str(src), str(out))
+    assert code == cli.EXIT_USAGE and stdout == ""
+    assert (
+        err == f"kztrade convert: error: {out} exists; choose another folder, or pass "
+        "overwrite=True (--overwrite) to replace it\n"
+    )
+    code, _, _ = run_cli(
+        capsys, "convert", str(src), str(out), "--overwrite", "--partition-by", "none"
+    )
+    assert code == cli.EXIT_OK
+    assert [p.name for p in out.iterdir()] == ["part-0.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kaz"]
+    assert src.read_bytes() == before
+
+
+def test_convert_bad_input_exits_2_with_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("reporter,value\nKAZ,1\n")
+    code, _, err = run_cli(capsys, "convert", str(bad), str(tmp_path / "out"))
+    assert code == cli.EXIT_USAGE
+    assert err.startswith(f"kztrade convert: error: {bad}: missing column(s)")
+    assert err.count("\n") == 1
+    code, _, err = run_cli(capsys, "convert", str(bad), str(tmp_path / "o"), "--partition-by", "x")
+    assert code == cli.EXIT_USAGE and err.count("\n") == 1
+    assert not (tmp_path / "out").exists() and not (tmp_path / "o").exists()
