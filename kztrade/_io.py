@@ -162,6 +162,12 @@ def _read_csv(
             path=path,
         )
     text = _decode(data, path, encoding)
+    if text.lstrip()[:1] == "<":
+        raise ParseError(
+            "the file is a web page (HTML or XML text), not a CSV table: the download failed "
+            "or returned an error page; download it again",
+            path=path,
+        )
     header = text.splitlines()[0] if text.splitlines() else ""
     sep = _separator(header, path)
     try:
@@ -226,6 +232,33 @@ def _read_csv(
     # A tuple: pandas compares attrs when combining frames, which arrays would break.
     raw.attrs["lines"] = tuple(int(n) for n in lines)
     return raw
+
+
+def _read_workbook(path: Path, *, what: str, **kwargs):
+    """Read an .xlsx workbook with pandas, turning every way it can fail into a ParseError."""
+    import zipfile
+
+    if not path.is_file():
+        raise ParseError("no such file", path=path)
+    head = path.read_bytes()[:512].lstrip()
+    if not head:
+        raise ParseError("the file is empty; download or export it again", path=path)
+    if head[:1] == b"<":
+        raise ParseError(
+            "the file is a web page (HTML or XML text), not an Excel workbook: the download "
+            "failed or returned an error page; download it again",
+            path=path,
+        )
+    try:
+        return pd.read_excel(path, **kwargs)
+    except zipfile.BadZipFile:
+        raise ParseError(
+            "the workbook is damaged or cut off (not a complete .xlsx file); download or "
+            "save it again",
+            path=path,
+        ) from None
+    except (ValueError, OSError, KeyError) as exc:
+        raise ParseError(f"not a readable Excel workbook ({exc}); {what}", path=path) from None
 
 
 def _lines(raw: pd.DataFrame) -> np.ndarray:

@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kztrade._io import PathType, _lines, _parse_values, _read_csv, _require
+from kztrade._io import (
+    PathType,
+    _lines,
+    _parse_values,
+    _read_csv,
+    _read_workbook,
+    _require,
+)
 from kztrade.cleaning import (
     decumulate,
     detect_cumulative,
@@ -384,16 +391,13 @@ def read_dots(
     if aggregates not in ("world", "drop"):
         raise ParseError(f"aggregates must be 'world' or 'drop', got {aggregates!r}", path=path)
     path = Path(path)
-    if not path.is_file():
-        raise ParseError("no such file", path=path)
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
-    except (ValueError, OSError, KeyError) as exc:
-        raise ParseError(
-            f"not a readable Excel workbook ({exc}); read_dots expects an .xlsx workbook as "
-            "the IMF publishes it",
-            path=path,
-        ) from None
+    sheets = _read_workbook(
+        path,
+        what="read_dots expects an .xlsx workbook as the IMF publishes it",
+        sheet_name=None,
+        header=None,
+        dtype=object,
+    )
     missing = [s for s in _DOTS_SHEETS if s not in sheets]
     if missing:
         raise ParseError(
@@ -651,15 +655,13 @@ def read_wide(
     """
     path = Path(path)
     if path.suffix.lower() in {".xlsx", ".xls"}:
-        if not path.is_file():
-            raise ParseError("no such file", path=path)
-        try:
-            raw = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
-        except (ValueError, OSError, KeyError) as exc:
-            raise ParseError(
-                f"cannot read sheet {sheet!r} of the workbook ({exc}); check the sheet name",
-                path=path,
-            ) from None
+        raw = _read_workbook(
+            path,
+            what=f"check that sheet {sheet!r} exists",
+            sheet_name=sheet,
+            dtype=str,
+            keep_default_na=False,
+        )
         lines = np.arange(len(raw)) + 2
         keep = ~(raw.astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy()
         raw, lines = raw.loc[keep].reset_index(drop=True), lines[keep]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 from pathlib import Path
 
 import openpyxl
@@ -161,9 +162,32 @@ def _dots(edit):
     def build(path):
         wb = openpyxl.load_workbook(OUT / "dots_mongolia.xlsx")
         edit(wb)
-        wb.save(path)
+        _save_stable(wb, path)
 
     return build
+
+
+def _save_stable(wb, path: Path) -> None:
+    """Save a workbook byte for byte the same on every run (fixed dates inside and out)."""
+    import datetime
+    import io
+    import zipfile
+
+    fixed = datetime.datetime(2024, 1, 1)
+    wb.properties.created = wb.properties.modified = fixed
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w") as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps the time of saving here, whatever the properties say.
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z", data
+                )
+            stable = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            stable.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(stable, data)
 
 
 def _dots_rows(ws):
@@ -218,6 +242,9 @@ def _future_year(wb):
 
 BAD_FILES = {
     "bns_empty.csv": b"",
+    "bns_html_error_page.csv": "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title>"
+    "</head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>"
+    "</body></html>\n",
     "bns_header_only.csv": _BNS_HEAD + "\r\n",
     "bns_semicolon.csv": _bns([v.replace(".", ",") for *_, v in _BNS_ROWS], sep=";"),
     "bns_tab.tsv": _bns(sep="\t"),
@@ -341,6 +368,10 @@ BAD_FILES = {
     "dots_units_differ_by_sheet.xlsx": _dots(_thousands_on_imports),
     "dots_renamed_sheet.xlsx": _dots(_renamed_sheet),
     "dots_future_year.xlsx": _dots(_future_year),
+    "dots_html_error_page.xlsx": "<!DOCTYPE html>\n<html><head><title>503 Service Unavailable"
+    "</title></head><body><h1>Service Unavailable</h1><p>The data service is temporarily "
+    "unavailable. Please try again later.</p></body></html>\n",
+    "dots_truncated.xlsx": (OUT / "dots_mongolia.xlsx").read_bytes()[:3000],
 }
 
 

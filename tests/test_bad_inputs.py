@@ -136,6 +136,15 @@ CASES = [
     # ---------------------------------------------------------------- file level
     E("bns_empty.csv", bns(), ParseError, "the file is empty", FIX, what="empty file (0 bytes)"),
     E(
+        "bns_html_error_page.csv",
+        bns(),
+        ParseError,
+        "a web page",
+        "error page",
+        FIX,
+        what="an HTML error page saved under the CSV's name",
+    ),
+    E(
         "bns_header_only.csv",
         bns(),
         ParseError,
@@ -675,6 +684,23 @@ CASES = [
         r"sheet\(s\) \['Exports, FOB'\] not found",
         "'Exports FOB'",
         what="IMF sheet renamed ('Exports FOB')",
+    ),
+    E(
+        "dots_html_error_page.xlsx",
+        read_dots,
+        ParseError,
+        "a web page",
+        "not an Excel workbook",
+        "download it again",
+        what="an HTML error page saved as .xlsx",
+    ),
+    E(
+        "dots_truncated.xlsx",
+        read_dots,
+        ParseError,
+        "damaged or cut off",
+        "download or save it again",
+        what="workbook download cut off (first 3000 bytes)",
     ),
     E(
         "dots_future_year.xlsx",
