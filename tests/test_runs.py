@@ -23,7 +23,7 @@ import nbformat
 import psutil
 import pytest
 
-from kztrade import cli
+from kztrade import cli, reports
 from kztrade.datasets import data_dir
 from kztrade.notebooks import notebook_dir
 
@@ -431,3 +431,15 @@ def test_a_killed_run_leaves_only_complete_files_and_the_next_run_cleans_up(
     names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
     assert names == {"slow_MNG.html", "slow_MNG.ipynb", "manifest.json", "index.html"}
     nbformat.validate(nbformat.read(out / "slow_MNG.ipynb", as_version=4))
+
+
+def test_a_stop_during_publishing_waits_until_the_report_is_in_place():
+    stop = reports._Stoppable()  # not entered: no handler is installed in the test process
+    steps = []
+    with pytest.raises(reports._Stopped) as info:
+        with stop.deferred():
+            stop._handle(signal.SIGTERM, None)  # as if SIGTERM arrived now
+            steps.append("published")
+    assert steps == ["published"] and info.value.signum == signal.SIGTERM
+    with pytest.raises(reports._Stopped):  # outside publishing it stops at once
+        stop._handle(signal.SIGTERM, None)
