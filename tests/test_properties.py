@@ -340,3 +340,87 @@ def test_dropping_aggregates_leaves_none_and_growth_agrees(data):
     except DoubleCountingError as exc:
         refused = "partner 'WLD'" in str(exc)
     assert refused == bool(partner_aggregates.any())
+
+
+# --------------------------------------------------------------------------- files
+
+_DATES = st.sampled_from(["2021-12-31", "2020-12-31", "2021-01-01", "2099-12-31", "31.12.2021"])
+_CODES = st.sampled_from(["MNG", "CHN", "RUS", "NAM", "HS01", "HS27", "TOTAL", "XX1", ""])
+_NAMES = st.sampled_from(
+    ["Kazakhstan", "China", "Монголия", "Korea", "World", "Total", "European Union", "NA", ""]
+)
+_HS = st.sampled_from(["01", "0101", "101", "8471.0", "1.01E+05", "TOTAL", "27", "x"])
+_VALUE = st.one_of(
+    st.floats(min_value=0, max_value=1e9, allow_nan=False).map(repr),
+    st.sampled_from(
+        ["54688.98248", '"1 234,5"', '"1,234"', '"7,018,745.76"', "-5", "..", "x", "", "1e300",
+         "12.5e", "20 (p)", "0", "\u00a0", "(3)", "1.2E+07"]
+    ),
+)  # fmt: skip
+_ROWS = {
+    "date,region,item_code,item_name,value,transformation": lambda d: [
+        d(_DATES), d(st.sampled_from(["national", "national", "Almaty"])), d(_CODES),
+        d(_NAMES), d(_VALUE), d(st.sampled_from(["level", "level", "level", "yoy"])),
+    ],
+    "date,value,transformation": lambda d: [
+        d(st.sampled_from(["2021-01-01", "2021-02-01", "2021-03-01", "2022-01-01"])),
+        d(_VALUE), "level",
+    ],
+    "partner,2019,2020": lambda d: [d(_NAMES), d(_VALUE), d(_VALUE)],
+    "commodity,2020,2021": lambda d: [d(_HS), d(_VALUE), d(_VALUE)],
+    "partner,units,2019": lambda d: [
+        d(_NAMES), d(st.sampled_from(["thousand USD", "million USD"])), d(_VALUE),
+    ],
+    "Дата,Значение": lambda d: [d(_DATES), d(_VALUE)],
+}  # fmt: skip
+
+
+@st.composite
+def csv_bytes(draw):
+    """Files shaped like BNS and wide tables, with damage drawn into fields, lines, bytes."""
+    if draw(st.integers(0, 14)) == 0:
+        return draw(st.binary(max_size=200))
+    header = draw(st.sampled_from(sorted(_ROWS)))
+    lines = [header]
+    for _ in range(draw(st.integers(0, 6))):
+        fields = _ROWS[header](draw)
+        if draw(st.integers(0, 9)) == 0:
+            fields = fields[: draw(st.integers(0, len(fields)))]
+        lines.append(",".join(fields))
+    sep = draw(st.sampled_from([",", ",", ",", ";", "\t"]))
+    if sep != ",":
+        lines = [line.replace(",", sep) for line in lines]
+    text = draw(st.sampled_from(["\n", "\r\n"])).join(lines)
+    if draw(st.booleans()):
+        text += "\n"
+    encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8", "utf-8-sig", "cp1251", "utf-16"]))
+    return text.encode(encoding, errors="replace")
+
+
+@settings(SETTINGS, max_examples=120)
+@given(content=csv_bytes(), which=st.sampled_from(["bns", "wide_partner", "wide_commodity"]))
+def test_readers_return_a_valid_frame_or_raise_a_kztrade_error(tmp_path_factory, content, which):
+    from kztrade.readers import read_bns, read_wide
+
+    path = tmp_path_factory.mktemp("csv") / "input.csv"
+    path.write_bytes(content)
+    calls = {
+        "bns": lambda: read_bns(path, flow="export"),
+        "wide_partner": lambda: read_wide(
+            path, units="thousand USD", source="X", reporter="KAZ", flow="export",
+            commodity="TOTAL",
+        ),
+        "wide_commodity": lambda: read_wide(
+            path, units="thousand USD", source="X", reporter="KAZ", flow="export",
+            partner="WLD",
+        ),
+    }  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            frame = calls[which]()
+        except KztradeError:
+            return
+    validate(frame)
+    assert len(frame) > 0
+    assert path.read_bytes() == content
