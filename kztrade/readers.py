@@ -213,6 +213,14 @@ def read_bns(
         frame["commodity_name"] = raw["item_name"].str.strip()
     frame = _drop_repeats(frame, codes=codes, lines=lines, path=path, raw=raw)
     frame = frame.loc[frame["value_usd"].notna()]
+    if frame.empty:
+        raise ParseError(
+            f"no values: all {len(raw)} row(s) are marked as not published (e.g. "
+            f"{repaired['missing'][0][2]!r} on line {repaired['missing'][0][0]}); kztrade does "
+            "not read them as zero: export a table with values",
+            path=path,
+            column="value",
+        )
     if freq == "M":
         frame = _to_monthly(frame, kind=kind, path=path)
     out = make_frame(frame.reset_index(drop=True), freq=freq)

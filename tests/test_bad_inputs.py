@@ -326,6 +326,15 @@ CASES = [
         what="'..', 'x', '-' for values not published",
     ),
     E(
+        "bns_all_not_published.csv",
+        bns(),
+        ParseError,
+        "column 'value'",
+        r"no values: all 8 row\(s\) are marked as not published",
+        "not read them as zero",
+        what="every value marked as not published",
+    ),
+    E(
         "bns_text_in_value.csv",
         bns(),
         ParseError,
