@@ -117,8 +117,27 @@ class Figure(NamedTuple):
     currency: bool
 
 
+def _check_groups(digits: str, decimal: str | None, text: str) -> None:
+    """Refuse thousands separators that do not separate groups of three ("1 2", "1,2345")."""
+    raw = digits.strip().rstrip(".,")
+    whole = raw.split(decimal)[0] if decimal and decimal in raw else raw
+    others = "".join(m for m in ",." if m != decimal)
+    groups = re.split("[\\s\u00a0\u202f'" + re.escape(others) + "]+", whole)
+    if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
+        raise ParseError(
+            f"cannot read {text!r} as a number: misplaced thousands separators (groups of "
+            "three digits expected)"
+        )
+
+
 def _split_number(digits: str, text: str) -> tuple[float, int]:
     """Read the digits of one number, deciding between decimal and thousands separators."""
+    value, decimals, mark = _split_marks(digits, text)
+    _check_groups(digits, mark, text)
+    return value, decimals
+
+
+def _split_marks(digits: str, text: str) -> tuple[float, int, str | None]:
     s = re.sub(r"[\s\u00a0\u202f']", "", digits)
     s = s.rstrip(".,")
     commas, points = s.count(","), s.count(".")
@@ -129,16 +148,16 @@ def _split_number(digits: str, text: str) -> tuple[float, int]:
         groups = intpart.split(thou)
         if any(len(g) != 3 for g in groups[1:]) or not groups[0]:
             raise ParseError(f"cannot read {text!r} as a number: misplaced separators")
-        return float("".join(groups) + "." + frac), len(frac)
+        return float("".join(groups) + "." + frac), len(frac), dec
     mark = "," if commas else "." if points else None
     if mark is None:
-        return float(s), 0
+        return float(s), 0, None
     parts = s.split(mark)
     if len(parts) > 2:
         # "1,234,567" or "1.234.567": thousands separators only.
         if any(len(g) != 3 for g in parts[1:]):
             raise ParseError(f"cannot read {text!r} as a number: misplaced separators")
-        return float("".join(parts)), 0
+        return float("".join(parts)), 0, None
     intpart, frac = parts
     if len(frac) == 3 and intpart not in {"", "0"}:
         # "1,234" could be 1.234 or 1234: refuse to guess.
@@ -147,7 +166,7 @@ def _split_number(digits: str, text: str) -> tuple[float, int]:
             "separator; write it unambiguously (e.g. '1234' or '1.234' with a unit) or "
             "pass decimal=',' or decimal='.'"
         )
-    return float(intpart + "." + frac), len(frac)
+    return float(intpart + "." + frac), len(frac), mark
 
 
 def parse_figure(text: str, *, decimal: str | None = None) -> Figure:
@@ -197,6 +216,7 @@ def parse_figure(text: str, *, decimal: str | None = None) -> Figure:
         if decimal not in {",", "."}:
             raise ParseError(f"decimal must be ',' or '.', got {decimal!r}")
         thou = "." if decimal == "," else ","
+        _check_groups(digits, decimal, text)
         cleaned = re.sub(r"[\s\u00a0\u202f']", "", digits).replace(thou, "")
         cleaned = cleaned.rstrip(decimal) if cleaned.endswith(decimal) else cleaned
         if cleaned.count(decimal) > 1:

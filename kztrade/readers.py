@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kztrade._io import (
+    MAX_VALUE_USD,
     PathType,
     _lines,
     _parse_values,
@@ -359,6 +360,7 @@ def _to_monthly(frame: pd.DataFrame, *, kind: str | None, path) -> pd.DataFrame:
 # --------------------------------------------------------------------------- IMF DOTS
 
 _DOTS_SHEETS = {"Exports, FOB": "export", "Imports, CIF": "import"}
+_DOTS_NUMBER = re.compile(r"^-?\d[\d,]*(\.\d+)?$")
 _ESTIMATE = re.compile(r"^\s*(?P<num>-?[\d.,]+)\s*e\s*$")
 
 
@@ -552,21 +554,41 @@ def _read_dots_sheet(raw: pd.DataFrame, *, path, sheet: str):
             if pd.isna(cell) or (isinstance(cell, str) and not cell.strip()):
                 continue
             estimated = False
+            where = f"sheet {sheet!r}: cell for {name!r} {year}"
+            if isinstance(cell, bool) or not isinstance(cell, (str, int, float, np.number)):
+                kind = "a date" if hasattr(cell, "year") else f"a {type(cell).__name__}"
+                raise ParseError(
+                    f"{where} holds {kind} ({cell!r}), not a number: a spreadsheet converted "
+                    "it; format the cells as Number and enter the value again",
+                    path=path,
+                    row=r + 1,
+                )
             if isinstance(cell, str):
                 m = _ESTIMATE.match(cell)
                 if m:
                     cell, estimated = m["num"], True
+                text = cell.strip()
                 try:
+                    if not _DOTS_NUMBER.match(text):
+                        raise ParseError(text)
                     # DOTS writes '1,247.27 e': a decimal point and thousands commas.
-                    cell = parse_number(cell, decimal=".")
+                    cell = parse_number(text, decimal=".")
                 except ParseError:
                     raise ParseError(
                         f"sheet {sheet!r}: cell {cell!r} for {name!r} {year} is neither a number "
-                        "nor a number with ' e' (IMF estimate)",
+                        "nor a number with ' e' (IMF estimate); correct the cell",
                         path=path,
                         row=r + 1,
                     ) from None
-            values[year] = (float(cell) * factor, estimated)
+            value = float(cell) * factor
+            if not abs(value) < MAX_VALUE_USD:
+                raise ParseError(
+                    f"{where} is {value:.3g} USD, more than all world trade (no trade value "
+                    f"reaches {MAX_VALUE_USD:.0e} USD): check the units and the cell",
+                    path=path,
+                    row=r + 1,
+                )
+            values[year] = (value, estimated)
         if name in seen:
             # Some DOTS workbooks repeat a partner row (e.g. above 'World'): identical
             # repeats are dropped; differing ones cannot be resolved without a guess.
