@@ -231,6 +231,15 @@ def _thousands_on_imports(wb):
                 cell.value = "US Dollars, Thousands"
 
 
+def _cell_turned_date(wb):
+    # Excel reads a typed "6.12" as 6 December: the figure becomes a date.
+    import datetime
+
+    for row in wb["Exports, FOB"].iter_rows():
+        if row[1].value == "Kazakhstan, Rep. of":
+            row[-2].value = datetime.datetime(2019, 12, 6)
+
+
 def _renamed_sheet(wb):
     wb["Exports, FOB"].title = "Exports FOB"
 
@@ -369,6 +378,7 @@ BAD_FILES = {
     "dots_units_differ_by_sheet.xlsx": _dots(_thousands_on_imports),
     "dots_renamed_sheet.xlsx": _dots(_renamed_sheet),
     "dots_future_year.xlsx": _dots(_future_year),
+    "dots_cell_turned_date.xlsx": _dots(_cell_turned_date),
     "dots_html_error_page.xlsx": "<!DOCTYPE html>\n<html><head><title>503 Service Unavailable"
     "</title></head><body><h1>Service Unavailable</h1><p>The data service is temporarily "
     "unavailable. Please try again later.</p></body></html>\n",

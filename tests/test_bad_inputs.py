@@ -695,6 +695,14 @@ CASES = [
         what="IMF sheet renamed ('Exports FOB')",
     ),
     E(
+        "dots_cell_turned_date.xlsx",
+        read_dots,
+        ParseError,
+        "sheet 'Exports, FOB': cell for 'Kazakhstan, Rep. of' 2019 holds a date",
+        "format the cells as Number",
+        what="a figure Excel turned into a date (6.12 → 6 December)",
+    ),
+    E(
         "dots_html_error_page.xlsx",
         read_dots,
         ParseError,
