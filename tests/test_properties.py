@@ -424,3 +424,30 @@ def test_readers_return_a_valid_frame_or_raise_a_kztrade_error(tmp_path_factory,
     validate(frame)
     assert len(frame) > 0
     assert path.read_bytes() == content
+
+
+@settings(SETTINGS, max_examples=40)
+@given(
+    left=tidyish(),
+    right=tidyish(),
+    cif_fob=st.sampled_from([1.0, 1.06, 1.1, 0.9, float("nan"), "1.08", True]),
+)
+def test_mirror_returns_or_raises_a_kztrade_error(left, right, cif_fob):
+    from kztrade.mirror import COLUMNS, mirror
+
+    own, theirs = left[0], right[0]
+    if "reporter" in theirs and "partner" in theirs:
+        # Make the partner side mirror the reporter side, so that pairs do meet.
+        theirs = theirs.assign(reporter=theirs["partner"].replace("WLD", "MNG"), partner="KAZ")
+    before = (own.copy(deep=True), theirs.copy(deep=True))
+    try:
+        out = mirror(own, theirs, cif_fob=cif_fob)
+    except KztradeError:
+        return
+    finally:
+        pd.testing.assert_frame_equal(own, before[0])
+        pd.testing.assert_frame_equal(theirs, before[1])
+    assert list(out.columns) == list(COLUMNS)
+    both = out["reporter_fob_usd"].notna() & out["partner_fob_usd"].notna()
+    gap = out.loc[both, "reporter_fob_usd"] - out.loc[both, "partner_fob_usd"]
+    assert np.allclose(gap, out.loc[both, "discrepancy_usd"])
