@@ -9,7 +9,9 @@ peak memory is that method's own:
 - ``kztrade.read_comtrade`` without filters (the whole tidy frame);
 - ``kztrade.read_comtrade`` with one reporter-partner pair;
 - ``kztrade.convert`` to a partitioned Parquet dataset (once), then ``read_comtrade`` of
-  that dataset with the same pair.
+  that dataset with the same pair, and with the reporter alone (a larger result);
+- the two filtered reads again with Arrow's system allocator instead of its default
+  (``ARROW_DEFAULT_MEMORY_POOL=system``), marked "(sys alloc)".
 
 Peak memory is the child's high-water mark of resident memory (``VmHWM`` in
 ``/proc/self/status``; ``ru_maxrss`` elsewhere, which on Linux carries over the parent's
@@ -242,7 +244,7 @@ if method == "pyarrow.csv.read_csv":
     pv.read_csv(tiny)
 elif method == "pandas.read_csv":
     pd.read_csv(tiny)
-elif method == "Parquet pair":
+elif method.startswith("Parquet"):
     read_comtrade(tiny_pq, reporter="KAZ")
 else:
     read_comtrade(tiny, reporter="KAZ")
@@ -261,6 +263,8 @@ else:
         res = read_comtrade(src, reporter=reporter, partner=partner)
     elif method == "Parquet pair":
         res = read_comtrade(pq, reporter=reporter, partner=partner)
+    elif method == "Parquet reporter":
+        res = read_comtrade(pq, reporter=reporter)
     rows, size = len(res), int(res.memory_usage(deep=True).sum())
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 try:  # the high-water mark of this process's own memory (ru_maxrss survives exec on Linux)
@@ -279,6 +283,7 @@ METHODS = [
     "read_comtrade",
     "read_comtrade pair",
     "Parquet pair",
+    "Parquet reporter",
     "read_comtrade pair" + SYSTEM,
     "Parquet pair" + SYSTEM,
 ]
