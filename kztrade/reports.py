@@ -565,10 +565,12 @@ def _inert_output(output):
         value = data["text/html"]
         data["text/html"] = inert_html("".join(value) if isinstance(value, list) else value)
     if "text/markdown" in data:
-        value = data["text/markdown"]
-        data["text/markdown"] = _inert_markdown(
-            "".join(value) if isinstance(value, list) else value
-        )
+        from nbconvert.filters import markdown2html
+
+        value = data.pop("text/markdown")
+        text = _inert_markdown("".join(value) if isinstance(value, list) else value)
+        # rendered here, so that its links and images pass the same allowlist
+        data.setdefault("text/html", inert_html(markdown2html(text)))
     if "image/svg+xml" in data and any(k.startswith("image/png") for k in data):
         del data["image/svg+xml"]
     if not data:

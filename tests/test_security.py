@@ -371,6 +371,23 @@ def test_inert_html_keeps_tables_and_images_and_shows_the_rest_as_text():
     assert reports.inert_html("<svg onload=alert(1)>") == "&lt;svg onload=alert(1)&gt;"
 
 
+def test_markdown_outputs_show_html_as_text_and_keep_no_script_links():
+    cell = nbformat.v4.new_code_cell("")
+    text = (
+        f"**{SCRIPT}** [x](javascript:alert(1)) ![i](http://example.org/t.png) "
+        "[source](https://example.org) `a<b`"
+    )
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": text})]
+    page = reports.render_html(nbformat.v4.new_notebook(cells=[cell]))
+    body = page[page.index("<main>") :]
+    assert "<strong>&lt;script&gt;alert(1)&lt;/script&gt;</strong>" in body
+    assert '&lt;a href="javascript:alert(1)"&gt;x' in body  # shown as text
+    assert not re.search(r"<a [^>]*href=\"javascript", body)
+    assert not re.search(r"<img [^>]*src=\"http", body)
+    assert '<a href="https://example.org">source</a>' in body
+    assert "<code>a&lt;b</code>" in body
+
+
 def test_javascript_outputs_are_dropped_from_the_page():
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [
