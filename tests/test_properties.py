@@ -220,10 +220,10 @@ def _check_invariants(name: str, frame: pd.DataFrame, out) -> None:
         assert np.isfinite(out["value_usd"]).sum() >= 0
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=40)
 @given(data=tidyish())
 def test_growth_functions_return_or_raise_a_kztrade_error(data):
-    # One frame goes through every function (60 frames, 600 calls): each call costs
+    # One frame goes through every function (40 frames, 400 calls): each call costs
     # 10-40 ms of pandas work, so more examples would dominate the suite's time.
     frame, freq = data
     before = frame.copy(deep=True)
@@ -397,7 +397,7 @@ def csv_bytes(draw):
     return text.encode(encoding, errors="replace")
 
 
-@settings(SETTINGS, max_examples=120)
+@settings(SETTINGS, max_examples=80)
 @given(content=csv_bytes(), which=st.sampled_from(["bns", "wide_partner", "wide_commodity"]))
 def test_readers_return_a_valid_frame_or_raise_a_kztrade_error(tmp_path_factory, content, which):
     from kztrade.readers import read_bns, read_wide
