@@ -375,8 +375,10 @@ def earlier_report(out):
     return checksums(out)
 
 
-@pytest.mark.parametrize(("stop", "jobs"), [("SIGKILL", 2), ("SIGTERM", 2), ("SIGTERM", 1)])
-def test_a_killed_run_leaves_only_complete_files_and_the_next_run_cleans_up(
+@pytest.mark.parametrize(
+    ("stop", "jobs"), [("SIGKILL", 2), ("SIGTERM", 2), ("SIGTERM", 1), ("SIGINT", 2)]
+)
+def test_a_stopped_run_leaves_only_complete_files_and_the_next_run_cleans_up(
     stop, jobs, tmp_path, guard
 ):
     notebook = slow_notebook(tmp_path)
@@ -389,6 +391,7 @@ def test_a_killed_run_leaves_only_complete_files_and_the_next_run_cleans_up(
         env=guard["env"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal would have
     )
     try:
         # executing: a staging folder exists and a kernel has started the notebook's work
@@ -396,13 +399,19 @@ def test_a_killed_run_leaves_only_complete_files_and_the_next_run_cleans_up(
         assert list(out.glob(".run-*"))
         family = [p.pid for p in psutil.Process(child.pid).children(recursive=True)]
         assert any("ipykernel" in " ".join(psutil.Process(p).cmdline()) for p in alive(family))
-        child.send_signal(getattr(signal, stop))
+        if stop == "SIGINT":  # Ctrl-C: the terminal signals the whole process group
+            os.killpg(child.pid, signal.SIGINT)
+        else:
+            child.send_signal(getattr(signal, stop))
         code = child.wait(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
         child.stderr.close()
-    assert code == -getattr(signal, stop)  # ended by the signal, as its sender meant
+    if stop == "SIGINT":
+        assert code == 130
+    else:
+        assert code == -getattr(signal, stop)  # ended by the signal, as its sender meant
     # workers and kernels end with the run, not minutes later
     wait_for(lambda: not alive(family), 20, f"processes {alive(family)} to end")
     visible = {str(p.relative_to(out)) for p in out.rglob("*") if not p.name.startswith(".")}
@@ -411,7 +420,7 @@ def test_a_killed_run_leaves_only_complete_files_and_the_next_run_cleans_up(
         before
     )
     staging = list(out.glob(".run-*"))
-    if stop == "SIGTERM":  # stopped politely: it removed its own staging folder
+    if stop != "SIGKILL":  # stopped politely: it removed its own staging folder
         assert staging == []
         return
     assert len(staging) == 1  # killed outright: its staging folder stays until the next run
