@@ -620,6 +620,7 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
         key *= size
         key += index
 
+    texts: dict[str, tuple[list[str], np.ndarray]] = {}
     for name, column in (("reporter", "reporterISO"), ("partner", "partnerISO")):
         world = name == "partner"
         codes = _Codes(table, column)
@@ -636,13 +637,13 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
                     "file again",
                     column,
                 )
-        columns[name] = _text_series(uniques, index)
+        texts[name] = uniques, index
         add_key(index, len(uniques))
 
     flow = _Codes(table, "flowCode")
     flow_codes = np.array([FLOW_DTYPE.categories.get_loc(_COMTRADE_FLOWS[v]) for v in flow.values])
     flow_index = flow_codes[flow.index]
-    columns["flow"] = pd.Categorical.from_codes(flow_index, dtype=FLOW_DTYPE)
+    flow_column = pd.Categorical.from_codes(flow_index, dtype=FLOW_DTYPE)
     add_key(flow_index, 2)
 
     cmd = _Codes(table, "cmdCode")
@@ -661,8 +662,9 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
                 ) from None
         raise
     uniques, index = cmd.mapped(normal)
-    columns["commodity"] = _text_series(uniques, index)
+    texts["commodity"] = uniques, index
     add_key(index, len(uniques))
+    del period, cmd, flow
 
     values = _numbers(source, scan, "primaryValue")
     problem = None
@@ -683,16 +685,18 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
             "guess missing values",
             "primaryValue",
         )
-    columns["value_usd"] = values
-    columns["source"] = pa.nulls(n, pa.string()).fill_null(source_name).to_pandas()
+    weight = None
     if "netWgt" in table.schema.names:
         weight = _numbers(source, scan, "netWgt")
-        if (~np.isnan(weight)).any():
-            columns["net_weight_kg"] = weight
+        if np.isnan(weight).all():
+            weight = None
+    # Everything needed is out of the Arrow table now: let it go before the frame is built.
+    scan.table = table = None
 
-    del period, cmd, flow
-    dup = pd.Series(key).duplicated(keep=False).to_numpy()
-    if dup.any():
+    # Duplicates: a sort tells whether there are any; only then find the first, in file order.
+    ordered = np.sort(key)
+    if len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any():
+        dup = pd.Series(key).duplicated(keep=False).to_numpy()
         first = int(np.flatnonzero(dup)[0])
         raise _bad(
             source,
@@ -703,13 +707,16 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
             "remove the duplicates",
             None,
         )
-    frame = pd.DataFrame(
-        {
-            k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
-            for k, v in columns.items()
-        }
-    )
-    return frame[[*COLUMNS, *[c for c in frame.columns if c not in COLUMNS]]]
+    del ordered, key
+    for name in ("reporter", "partner"):
+        columns[name] = _text_series(*texts.pop(name))
+    columns["flow"] = flow_column
+    columns["commodity"] = _text_series(*texts.pop("commodity"))
+    columns["value_usd"] = values
+    columns["source"] = pa.nulls(n, pa.string()).fill_null(source_name).to_pandas()
+    if weight is not None:
+        columns["net_weight_kg"] = weight
+    return pd.DataFrame(columns, copy=False)
 
 
 def _empty(freq: str) -> pd.DataFrame:
