@@ -14,7 +14,7 @@ peak memory is that method's own:
   (``ARROW_DEFAULT_MEMORY_POOL=system``), marked "(sys alloc)".
 
 Peak memory is the child's high-water mark of resident memory (``VmHWM`` in
-``/proc/self/status``; ``ru_maxrss`` elsewhere, which on Linux carries over the parent's
+``/proc/self/status``, so Linux only; ``ru_maxrss`` would carry over the parent's peak
 across ``exec``). ``base`` is the child's resident memory after its
 imports, and ``peak-base`` what reading added; ``peak-warm`` is the peak minus the resident
 memory after a warm-up read of the 13-line test file with the same function, which leaves
@@ -230,14 +230,20 @@ PAIR = ("KAZ", "CHN")
 
 # Each method runs in a fresh interpreter; it prints a JSON line with its figures.
 _CHILD = r"""
-import json, resource, sys, time
-import psutil
+import json, sys, time
 import pandas as pd, pyarrow as pa, pyarrow.csv as pv
 import kztrade.comtrade
 from kztrade.comtrade import read_comtrade
 method, src, pq, tiny, tiny_pq, reporter, partner = sys.argv[1:8]
-proc = psutil.Process()
-base = proc.memory_info().rss
+
+
+def status(field):
+    # Linux: this process's own figures, in kB (ru_maxrss survives exec on Linux).
+    with open("/proc/self/status") as fh:
+        return int(fh.read().split(field + ":")[1].split()[0]) * 1024
+
+
+base = status("VmRSS")
 # Warm up on a 13-line file with the same function: code pages and thread pools touched
 # once are not memory that grows with the data.
 if method == "pyarrow.csv.read_csv":
@@ -248,7 +254,7 @@ elif method.startswith("Parquet"):
     read_comtrade(tiny_pq, reporter="KAZ")
 else:
     read_comtrade(tiny, reporter="KAZ")
-warm = proc.memory_info().rss
+warm = status("VmRSS")
 t0, c0 = time.perf_counter(), time.process_time()
 if method == "pyarrow.csv.read_csv":
     res = pv.read_csv(src)
@@ -267,11 +273,7 @@ else:
         res = read_comtrade(pq, reporter=reporter)
     rows, size = len(res), int(res.memory_usage(deep=True).sum())
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-try:  # the high-water mark of this process's own memory (ru_maxrss survives exec on Linux)
-    status = open("/proc/self/status").read()
-    peak = int(status.split("VmHWM:")[1].split()[0]) * 1024
-except (OSError, IndexError):
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+peak = status("VmHWM")
 print(json.dumps(dict(method=method, wall=wall, cpu=cpu, peak=peak, base=base, warm=warm,
                       rows=rows, size=size)))
 """
