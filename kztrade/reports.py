@@ -1600,8 +1600,10 @@ def build_report(
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
     with _Stoppable() as stop:
-        staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
+        staging = None
         try:
+            with stop.deferred():  # a stop signal waits until the name is known
+                staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
             with _locked(staging / _LOCK_NAME), _one_blas_thread():
                 results = _run_jobs(plan, staging, options, n_jobs=n_jobs, progress=progress)
                 seconds = time.perf_counter() - t0
@@ -1609,7 +1611,8 @@ def build_report(
                 with stop.deferred():
                     _publish(staging, out, results, manifest)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
     return Report(out=out, results=results, seconds=seconds)
 
 
@@ -1676,8 +1679,10 @@ def run_notebook(
         "quiet_kernel": _is_ipykernel(argv),
     }
     with _Stoppable() as stop:
-        staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
+        staging = None
         try:
+            with stop.deferred():  # a stop signal waits until the name is known
+                staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
             with _locked(staging / _LOCK_NAME), _one_blas_thread():
                 result = _execute(job, str(staging), options)
                 with stop.deferred(), _locked(out / _LOCK_NAME):
@@ -1685,7 +1690,8 @@ def run_notebook(
                         if name:
                             os.replace(staging / name, out / name)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
     return result
 
 

@@ -452,3 +452,45 @@ def test_a_stop_during_publishing_waits_until_the_report_is_in_place():
     assert steps == ["published"] and info.value.signum == signal.SIGTERM
     with pytest.raises(reports._Stopped):  # outside publishing it stops at once
         stop._handle(signal.SIGTERM, None)
+
+
+class _Watched(reports._Stoppable):
+    """A stop context that installs no handler and lets :class:`_Stopped` through, so that a
+    signal can be simulated in the test process without ending it."""
+
+    entered: list = []
+
+    def __enter__(self):
+        _Watched.entered.append(self)
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        return False
+
+
+@pytest.mark.parametrize("run", ["build_report", "run_notebook"])
+def test_a_stop_right_after_the_staging_folder_is_made_leaves_no_folder(run, tmp_path, monkeypatch):
+    made = []
+    real_mkdtemp = reports.tempfile.mkdtemp
+
+    def mkdtemp(*args, **kwargs):
+        made.append(real_mkdtemp(*args, **kwargs))
+        _Watched.entered[-1]._handle(signal.SIGTERM, None)  # as if SIGTERM arrived now
+        return made[-1]
+
+    monkeypatch.setattr(reports, "_Stoppable", _Watched)
+    monkeypatch.setattr(reports.tempfile, "mkdtemp", mkdtemp)
+    nb = tmp_path / "quick.ipynb"
+    tagged = nbformat.v4.new_code_cell('partner = "MNG"  # partner')
+    tagged.metadata["tags"] = ["parameters"]
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[tagged], metadata={"kernelspec": KERNELSPEC}), nb
+    )
+    out = tmp_path / "out"
+    with pytest.raises(reports._Stopped):
+        if run == "build_report":
+            reports.build_report(["MNG"], notebooks=[nb], out=out, progress=False)
+        else:
+            reports.run_notebook(nb, parameters={"partner": "MNG"}, out=out, progress=False)
+    assert len(made) == 1 and Path(made[0]).parent == out.resolve()
+    assert not list(out.glob(".run-*"))
