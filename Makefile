@@ -8,13 +8,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.kztrade-installed
 OUT    ?= reports
 
-.PHONY: setup report test lab bench data clean help
+.PHONY: setup report test lab bench bench-bulk data clean help
 
 help:
 	@echo "make report  - set up and run the default report (Kazakhstan-Mongolia) into $(OUT)/"
 	@echo "make test    - set up and run the whole test suite"
 	@echo "make lab     - JupyterLab on notebooks/ with kztrade's kernel"
 	@echo "make bench   - print the speed and accuracy benchmarks"
+	@echo "make bench-bulk - time and memory of reading a 5-million-row UN Comtrade bulk file"
 	@echo "make data    - rebuild data/ from the raw public files in ../shared/data"
 
 $(STAMP): pyproject.toml
@@ -43,6 +44,9 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/report_speed.py
+
+bench-bulk: $(STAMP)
+	$(BIN)/python benchmarks/bulk_ingest.py --repeat 2
 
 data: $(STAMP)
 	$(BIN)/python scripts/build_data.py

@@ -11,8 +11,10 @@
 Exit codes: 0 when every notebook ran to the end; 1 when a notebook failed (the others
 still run, and their reports are written); 2 for a usage or parameter error (an unknown
 notebook or parameter, a value of the wrong type, or a notebook that stopped at its own
-parameter check), in which case nothing is published. ``convert`` exits 0 when the Parquet
-dataset is written and 2, with a one-line message, when the input cannot be converted.
+parameter check), in which case nothing is published. A run stopped by SIGTERM (SIGHUP)
+cleans up and then exits 143 (129); one killed by SIGKILL exits 137 and leaves only complete
+files from earlier runs (see docs/reports.md). ``convert`` exits 0 when the Parquet dataset is
+written and 2, with a one-line message, when the input cannot be converted.
 
 This module only parses arguments and prints; the work is done by
 :mod:`kztrade.reports` and :mod:`kztrade.notebooks`.
@@ -39,7 +41,9 @@ EXIT_FAILED = 1
 #: Wrong command-line usage or parameters.
 EXIT_USAGE = 2
 
-_EPILOG = """exit codes: 0 all notebooks ran, 1 a notebook failed, 2 usage or parameter error.
+_EPILOG = """exit codes: 0 all notebooks ran, 1 a notebook failed, 2 usage or parameter error,
+143 (129) stopped by SIGTERM (SIGHUP) after cleaning up, 137 killed by SIGKILL; see
+docs/reports.md.
 Parameter values are converted to each parameter's declared type (see 'kztrade params').
 """
 
