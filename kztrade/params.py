@@ -51,12 +51,14 @@ AGGREGATES: dict[str, str] = {"WLD": "the world (the reporter's total trade)"}
 #: Parameters whose values are country codes, and whether an aggregate is accepted.
 CODE_PARAMETERS: dict[str, bool] = {"reporter": False, "partner": True}
 
-_YEAR = re.compile(r"^(?:year|.+_year)$")
-_PERIOD = re.compile(r"^(?:period|.+_date)$")
-_PERIOD_TEXT = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$")
+# ASCII only and matched in full: "\d" would take Arabic-Indic and other Unicode digits, and
+# "$" a trailing newline, into a value that is then written into a notebook.
+_YEAR = re.compile(r"(?:year|.+_year)", re.ASCII)
+_PERIOD = re.compile(r"(?:period|.+_date)", re.ASCII)
+_PERIOD_TEXT = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", re.ASCII)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,149}", re.ASCII)
 # Windows reserves these names, with any extension, in every folder
-_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\..*)?$", re.IGNORECASE)
+_RESERVED = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\..*)?", re.IGNORECASE | re.ASCII)
 # names the report folder itself uses
 _OWN = {"index", "manifest"}
 
@@ -72,7 +74,7 @@ def iso3_codes() -> frozenset[str]:
     """
     from kztrade.notebooks import _country_names
 
-    return frozenset(code for code in _country_names() if re.fullmatch(r"[A-Z]{3}", code))
+    return frozenset(code for code in _country_names() if re.fullmatch(r"[A-Z]{3}", code, re.ASCII))
 
 
 def check_code(name: str, value, *, aggregate: bool = False, empty: bool = False) -> str:
@@ -111,6 +113,10 @@ def check_code(name: str, value, *, aggregate: bool = False, empty: bool = False
     Traceback (most recent call last):
     ...
     kztrade.errors.ParameterError: parameter 'reporter' is 'WLD', the world (the reporter's total trade), which is an aggregate, not a country; give a country's code such as 'KAZ'
+    >>> check_code("partner", "EUN")
+    Traceback (most recent call last):
+    ...
+    kztrade.errors.ParameterError: parameter 'partner' must be an ISO 3166 alpha-3 code in capitals, got 'EUN'; it is not in the ISO 3166 table; ... are not supported as a notebook's partner: give one country's ISO 3166 alpha-3 code, e.g. partner='DEU' for Germany, and run the notebook once per country
     """  # noqa: E501
     if not isinstance(value, str):
         raise ParameterError(
@@ -132,10 +138,16 @@ def check_code(name: str, value, *, aggregate: bool = False, empty: bool = False
     shown = value if len(value) <= 40 else value[:37] + "..."
     if value.upper() in codes or (aggregate and value.upper() in AGGREGATES):
         hint = f"did you mean {value.upper()!r}?"
-    elif re.fullmatch(r"[A-Z]{3}", value):
+    elif re.fullmatch(r"[A-Z]{3}", value, re.ASCII):
+        # Trade databases also use codes for groups and for what is not one country (WITS
+        # writes EUN for the European Union); a notebook analyses one country's trade.
         hint = (
             "it is not in the ISO 3166 table; find a country's code with country_converter, "
-            "e.g. coco.convert('Mongolia', to='ISO3')"
+            "e.g. coco.convert('Mongolia', to='ISO3'). Groups of countries (such as 'EUN', "
+            "the European Union in WITS) and other codes that are not one country (areas "
+            "not specified, special categories, bunkers) are not supported as a notebook's "
+            f"{name}: give one country's ISO 3166 alpha-3 code, e.g. {name}='DEU' for "
+            "Germany, and run the notebook once per country"
         )
     else:
         hint = "give three capital letters such as 'MNG', 'CHN' or 'RUS'"
@@ -170,6 +182,9 @@ def check_year(name: str, value) -> int:
 def check_period(name: str, value) -> str:
     """Check that a parameter is a period written ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
 
+    Digits are ASCII ``0``-``9`` only, and nothing may follow the period (not even a line
+    end): the value is written into a notebook as it is.
+
     Examples
     --------
     >>> check_period("statement_date", "2022-05")
@@ -181,7 +196,7 @@ def check_period(name: str, value) -> str:
     """  # noqa: E501
     if value is None or value == "":
         return value
-    match = _PERIOD_TEXT.match(value) if isinstance(value, str) else None
+    match = _PERIOD_TEXT.fullmatch(value) if isinstance(value, str) else None
     ok = match is not None and 1900 <= int(match.group(1)) <= 2100
     if ok and match.group(2):
         ok = 1 <= int(match.group(2)) <= 12
@@ -224,9 +239,9 @@ def check_output_name(name) -> str:
         problem = "it contains a path separator"
     elif name in ("", ".", ".."):
         problem = "it is empty or a folder reference"
-    elif not _NAME.match(name):
+    elif not _NAME.fullmatch(name):
         problem = "use letters, digits, '.', '_' and '-', starting with a letter or digit"
-    elif _RESERVED.match(name):
+    elif _RESERVED.fullmatch(name):
         problem = "Windows reserves this name"
     elif name.lower() in _OWN:
         problem = "the report folder uses this name for itself"
@@ -329,9 +344,9 @@ def check_values(declared: Mapping, values: Mapping[str, object], *, notebook: s
                     aggregate=CODE_PARAMETERS[name],
                     empty='""' in (parameter.help or ""),
                 )
-            elif _YEAR.match(name):
+            elif _YEAR.fullmatch(name):
                 check_year(name, value)
-            elif _PERIOD.match(name):
+            elif _PERIOD.fullmatch(name):
                 check_period(name, value)
         except ParameterError as exc:
             problems.append(str(exc))
