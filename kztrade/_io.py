@@ -1,10 +1,11 @@
 """Shared reading helpers for the readers: open a CSV as text, check columns, parse numbers.
 
 Private to the package; every message names the file, the line and the column, and says
-what to do. What can be repaired without a guess (a byte-order mark, a semicolon or tab
-separator, thousands separators, footnote markers, Russian column names) is repaired with a
+what to do. What can be repaired without a guess (a semicolon or tab separator, thousands
+separators, footnote markers, Russian column names) is repaired with a
 :class:`~kztrade.errors.KztradeWarning`; everything else raises a
-:class:`~kztrade.errors.ParseError`.
+:class:`~kztrade.errors.ParseError`. A UTF-8 byte-order mark is dropped silently: it marks
+the encoding, it is not data.
 """
 
 from __future__ import annotations

@@ -4,10 +4,11 @@ Every error derives from :class:`KztradeError`. Those that come from bad input a
 derive from :class:`ValueError`, so code written against plain pandas keeps working.
 Messages name the file, the row and column where known, and what to do about it.
 
-When a problem in an input can be repaired without a guess (a byte-order mark, thousands
-separators, a footnote marker after a number, an identical repeated row), kztrade repairs it
-and says so with a :class:`KztradeWarning`, which users can turn into an error with
-``warnings.simplefilter("error", KztradeWarning)``.
+When a problem in an input can be repaired without a guess (thousands separators, a
+footnote marker after a number, an identical repeated row), kztrade repairs it and says so
+with a :class:`KztradeWarning`, which users can turn into an error with
+``warnings.simplefilter("error", KztradeWarning)``. A UTF-8 byte-order mark is dropped
+silently: it marks the encoding and is not part of the data.
 """
 
 from __future__ import annotations
