@@ -1548,6 +1548,24 @@ class Highlights:
         return self.text
 
 
+def _md_text(text) -> str:
+    r"""Data text (a country's or chapter's name, a source) for Markdown, shown as written.
+
+    Markdown's own characters and HTML's ``<``, ``>`` and ``&`` are escaped, so that a
+    name such as ``<b>x</b>`` or ``[x](https://…)`` shows literally instead of becoming
+    markup or a link.
+
+    Examples
+    --------
+    >>> _md_text("27 Mineral fuels, oil, gas")
+    '27 Mineral fuels, oil, gas'
+    >>> print(_md_text("<b>x</b> *y* [z](https://example.org)"))
+    &lt;b&gt;x&lt;/b&gt; \*y\* \[z\](https://example.org)
+    """
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]{}#!|~])", r"\\\1", text)
+
+
 def _usd(value: float) -> str:
     if value is None or not np.isfinite(value):
         return "n/a"
@@ -1614,7 +1632,7 @@ def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
     last = turnover.iloc[-1]
     year = last["period"]
     reporter, partner = str(last["reporter"]), str(last["partner"])
-    rname, pname = country_name(reporter), country_name(partner)
+    rname, pname = _md_text(country_name(reporter)), _md_text(country_name(partner))
 
     def value(measure):
         row = growth[(growth["flow"].astype(object) == measure) & (growth["period"] == year)]
@@ -1690,7 +1708,7 @@ def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
         rows = ytd[(ytd["flow"].astype(object) == "turnover") & ytd["value_usd"].notna()]
         if not rows.empty:
             row = rows.sort_values("period").iloc[-1]
-            who = f"{country_name(str(row['reporter']))}'s total trade with the world"
+            who = f"{_md_text(country_name(str(row['reporter'])))}'s total trade with the world"
             text = f"{who}, {row['months']} {row['period']}: {_usd(row['value_usd'])}"
             rate = _finite(row["growth"])
             if rate is not None:
@@ -1747,13 +1765,13 @@ def structure_highlights(top, concentration, contribution) -> Highlights:
     flow = str(listed["flow"].iloc[0])
     total = float(top["value_usd"].sum())
     first = listed.iloc[0]
-    who = country_name(str(first["reporter"]))
+    who = _md_text(country_name(str(first["reporter"])))
     noun = {"export": "exports", "import": "imports"}.get(flow, flow)
     n_top = len(listed)
     top_share = float(listed["share"].sum())
     sentences = [
-        f"In **{year}**, {who}'s {noun} came to **{_usd(total)}** ({first['source']}).",
-        f"The largest chapter, {chapter_name(first['commodity'])}, made up "
+        f"In **{year}**, {who}'s {noun} came to **{_usd(total)}** ({_md_text(first['source'])}).",
+        f"The largest chapter, {_md_text(chapter_name(first['commodity']))}, made up "
         f"**{first['share'] * 100:.1f}%**; the top {n_top} together {top_share * 100:.1f}%.",
     ]
     figures = [
@@ -1784,7 +1802,7 @@ def structure_highlights(top, concentration, contribution) -> Highlights:
         verb = "grew" if growth_pp >= 0 else "fell"
         sentences.append(
             f"{noun.capitalize()} {verb} by {abs(growth_pp):.1f}% on {best['base_period']}; "
-            f"{chapter_name(best['commodity'])} contributed the most: "
+            f"{_md_text(chapter_name(best['commodity']))} contributed the most: "
             f"{best['contribution_pp']:+.1f} percentage points."
         )
         figures += [
@@ -1853,7 +1871,10 @@ def explain_forecast(result, *, what: str) -> Highlights:
     span = str(first) if first == last else f"{first}–{last}"
     scale = "logarithms" if result.transform == "log" else "the values themselves"
     origins = int(chosen["origins"]) if "origins" in table.columns else None
-    sentences = [f"The forecast of {what} for {span} uses **{result.model}**, fitted on {scale}."]
+    what = _md_text(what)
+    sentences = [
+        f"The forecast of {what} for {span} uses **{_md_text(result.model)}**, fitted on {scale}."
+    ]
     if pd.notna(chosen["mase"]):
         text = (
             f"It had the smallest error when forecasting the series' own past"
@@ -1916,6 +1937,7 @@ def projection_highlights(projection, *, what: str) -> Highlights:
     months making up 33.3% of it.
     """
     p = projection
+    what = _md_text(what)
     year = p.year
     months = p.months_observed
     observed = (

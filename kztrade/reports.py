@@ -412,21 +412,42 @@ def _header_html(header: Mapping | None) -> str:
 
 
 # Outputs carry data (country and commodity names, statement text) into the page. pandas
-# escapes a DataFrame's HTML, but a Styler, an HTML or Markdown display of a string, or
-# a library that builds HTML by hand need not: so every output's HTML is rebuilt from
-# an allowlist of harmless elements and attributes, and Markdown outputs are rendered
-# with their raw HTML shown as text. Markdown cells are the notebook's own text; they
-# are left as written.
+# escapes a DataFrame's HTML, and kztrade's display helpers escape theirs, but a Styler,
+# an HTML or Markdown display of a string, or a library that builds HTML by hand need
+# not: so every output's HTML is rebuilt from an allowlist of harmless elements,
+# attributes and CSS, its tags balanced within the output, and Markdown outputs are
+# rendered with their raw HTML shown as text. Markdown cells are the notebook's own text;
+# they are left as written.
 _SAFE_TAGS = frozenset(
     "a abbr b blockquote br caption code col colgroup dd del div dl dt em h1 h2 h3 h4 h5 h6 "
     "hr i img ins kbd li ol p pre q s samp small span strong style sub sup table tbody td "
     "tfoot th thead tr tt u ul".split()
 )
 _SAFE_ATTRIBUTES = frozenset(
-    "align alt border class colspan height id rowspan scope title valign width".split()
+    "align alt border class colspan height rowspan scope title valign width".split()
 )
 _VOID_TAGS = frozenset({"br", "col", "hr", "img"})
 _UNSAFE_MIME = ("application/javascript", "text/javascript", "application/x-javascript")
+# ids that pandas' Styler gives its table and cells (``T_<uuid>`` and ``T_<uuid>_row0_col1``);
+# any other id could take the name of one of the page's own anchors, so it is dropped
+_STYLER_ID = re.compile(r"T_[A-Za-z0-9_-]+")
+# CSS that can colour, align and border a table, and nothing that can fetch (url(),
+# image-set()), write text (content), move boxes over the page (position) or run code
+_SAFE_PROPERTIES = frozenset(
+    "color background-color font-weight font-style text-align vertical-align white-space "
+    "width min-width max-width border border-collapse border-spacing border-color "
+    "border-style border-width border-top border-right border-bottom border-left "
+    "border-top-color border-right-color border-bottom-color border-left-color "
+    "border-top-style border-right-style border-bottom-style border-left-style "
+    "border-top-width border-right-width border-bottom-width border-left-width "
+    "padding padding-top padding-right padding-bottom padding-left".split()
+)
+# words, numbers, units, #colours and rgb()/hsl() colours: no quotes, backslashes, url()
+_CSS_VALUE = re.compile(r"(?:[\w\s#.,%+-]|(?:rgba?|hsla?)\([\w\s.,%/+-]*\))*")
+_CSS_TOKEN = re.compile(
+    r"#T_[A-Za-z0-9_-]+|\.[A-Za-z_][\w-]*|[a-z][a-z0-9]*|\s*>\s*|\s+"
+    r"|:(?:hover|first-child|last-child|nth-child\(\d*n?(?:[+-]\d+)?\))|."
+)
 
 
 def _safe_url(tag: str, name: str, value: str) -> bool:
@@ -434,19 +455,86 @@ def _safe_url(tag: str, name: str, value: str) -> bool:
     if tag == "img" and name == "src":
         return text.startswith("data:image/") and not text.startswith("data:image/svg")
     if tag == "a" and name == "href":
-        return text.startswith(("#", "https:", "http:", "mailto:"))
+        return text.startswith("#")
     return False
 
 
-def _inert_css(text: str) -> str:
-    """CSS with no markup in it and nothing it could fetch or run."""
-    return re.sub(r"[<>\\]|url\s*\(|@import|expression\s*\(", " ", text, flags=re.I)
+def _external_link(tag: str, name: str, value: str) -> bool:
+    text = re.sub(r"[\x00-\x20]+", "", value).lower()
+    return tag == "a" and name == "href" and text.startswith(("https:", "http:", "mailto:"))
+
+
+def _inert_declarations(text: str) -> str:
+    """Only the declarations of :data:`_SAFE_PROPERTIES` whose values are plain.
+
+    Examples
+    --------
+    >>> _inert_declarations("text-align: right; position: fixed; color: rgb(1, 2, 3)")
+    'text-align: right; color: rgb(1, 2, 3);'
+    >>> _inert_declarations('background-color: red; background: url(x); content: "9.77"')
+    'background-color: red;'
+    """
+    kept = []
+    for declaration in text.split(";"):
+        name, colon, value = declaration.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if colon and value and name in _SAFE_PROPERTIES and _CSS_VALUE.fullmatch(value):
+            kept.append(f"{name}: {value}")
+    return "; ".join(kept) + ";" if kept else ""
+
+
+def _scoped_selector(selector: str, ids: frozenset) -> bool:
+    """True if the selector starts at, and names only, Styler ids of this same output."""
+    tokens = _CSS_TOKEN.findall(selector.strip())
+    if not tokens or not tokens[0].startswith("#T_"):
+        return False
+    for token in tokens:
+        if token.startswith("#"):
+            if token[1:] not in ids:
+                return False
+        elif len(token) == 1 and not token.isalnum() and not token.isspace():
+            return False  # '*', '~', '+', '::', quotes, braces, backslashes, '@'
+    return True
+
+
+def _inert_css(text: str, ids: frozenset = frozenset()) -> str:
+    """A style sheet cut down to rules that style this output's own Styler tables.
+
+    A rule is kept only if each of its selectors starts at a Styler id (``#T_…``) that an
+    element of the same output carries, and only its :func:`_inert_declarations`; @-rules,
+    comments and anything else are dropped, so the sheet cannot restyle the rest of the
+    page, write text into it or fetch anything.
+
+    Examples
+    --------
+    >>> ids = frozenset({"T_1", "T_1_row0_col0"})
+    >>> _inert_css("#T_1_row0_col0 { color: red; }  td::after { content: 'x' }", ids)
+    '#T_1_row0_col0 { color: red; }'
+    >>> _inert_css("* { display: none } @import 'x.css'; #T_2 td { color: red }", ids)
+    ''
+    """
+    text = re.sub(r"/\*.*?(\*/|$)", " ", text, flags=re.S)
+    rules = []
+    for selectors, body in re.findall(r"([^{}]*)\{([^{}]*)\}", text):
+        if "@" in selectors or "\\" in selectors:
+            continue
+        selectors = [s.strip() for s in selectors.split(",")]
+        declarations = _inert_declarations(body)
+        if declarations and all(_scoped_selector(s, ids) for s in selectors):
+            rules.append(f"{', '.join(selectors)} {{ {declarations} }}")
+    return "\n".join(rules)
 
 
 class _InertHTML:
-    """Rebuild HTML from :data:`_SAFE_TAGS`; anything else is kept as visible text."""
+    """Rebuild HTML from :data:`_SAFE_TAGS`; anything else is kept as visible text.
 
-    def __init__(self) -> None:
+    Tags are balanced: an end tag closes the elements opened since its start tag, an end
+    tag with no open start tag shows as text, and whatever is still open at the end is
+    closed, so that an output can neither hide the outputs after it nor close the page's
+    own elements.
+    """
+
+    def __init__(self, ids: frozenset = frozenset()) -> None:
         from html.parser import HTMLParser
 
         sink = self
@@ -465,46 +553,85 @@ class _InertHTML:
                 sink.data(data)
 
             def handle_entityref(self, name):
-                sink.parts.append(f"&{name};")
+                sink.text(f"&{name};")
 
             def handle_charref(self, name):
-                sink.parts.append(f"&#{name};")
+                sink.text(f"&#{name};")
 
             def unknown_decl(self, data):
                 sink.data(data)
 
         self.parser = Parser(convert_charrefs=False)
         self.parts: list[str] = []
-        self.in_style = False
+        self.ids = ids
+        # open elements: (tag, text to show after its end tag)
+        self.open: list[tuple[str, str]] = []
+        self.style: list[str] | None = None  # the text of an open <style>, with its tag
+
+    def text(self, escaped: str) -> None:
+        if self.style is not None:
+            self.style.append(escaped)
+        else:
+            self.parts.append(escaped)
 
     def start(self, tag, attrs, raw, *, closed):
-        if tag not in _SAFE_TAGS:
-            self.parts.append(html.escape(raw or f"<{tag}>"))
+        raw = raw or f"<{tag}>"
+        if tag not in _SAFE_TAGS or self.style is not None:
+            self.text(html.escape(raw))
             return
-        kept = []
+        kept, after = [], ""
         for name, value in attrs:
             value = "" if value is None else value
             if name == "style":
-                kept.append(f' style="{html.escape(_inert_css(value))}"')
+                declarations = _inert_declarations(value)
+                if declarations:
+                    kept.append(f' style="{html.escape(declarations)}"')
+            elif name == "id":
+                if _STYLER_ID.fullmatch(value):
+                    kept.append(f' id="{html.escape(value)}"')
             elif name in _SAFE_ATTRIBUTES or _safe_url(tag, name, value):
                 kept.append(f' {name}="{html.escape(value)}"')
+            elif _external_link(tag, name, value):
+                after = f" ({html.escape(value.strip())})"  # the address, shown as text
             elif name.startswith("on") or name in ("src", "href", "srcset", "action"):
                 # a handler or a link that is not allowed: the data meant it, so show it
-                self.parts.append(html.escape(raw or f"<{tag}>"))
+                self.text(html.escape(raw))
                 return
-        self.parts.append(f"<{tag}{''.join(kept)}{'/' if closed else ''}>")
-        self.in_style = tag == "style" and not closed
+        if tag == "style":
+            if not closed:
+                self.style = [raw]
+            return
+        if tag in _VOID_TAGS:
+            self.parts.append(f"<{tag}{''.join(kept)}/>" if closed else f"<{tag}{''.join(kept)}>")
+            return
+        self.parts.append(f"<{tag}{''.join(kept)}>")
+        if closed:  # <td/> is a start tag in HTML: closed here so that it holds nothing
+            self.parts.append(f"</{tag}>{after}")
+        else:
+            self.open.append((tag, after))
 
     def end(self, tag):
-        if tag in _SAFE_TAGS and tag not in _VOID_TAGS:
-            self.parts.append(f"</{tag}>")
-            self.in_style = False
-        elif tag not in _SAFE_TAGS:
+        if self.style is not None:
+            if tag != "style":
+                self.style.append(html.escape(f"</{tag}>"))
+                return
+            sheet = _inert_css(html.unescape("".join(self.style[1:])), self.ids)
+            if sheet:
+                self.parts.append(f"<style>\n{sheet}\n</style>")
+            self.style = None
+            return
+        if tag in _SAFE_TAGS and any(name == tag for name, _ in self.open):
+            while self.open:
+                name, after = self.open.pop()
+                self.parts.append(f"</{name}>{after}")
+                if name == tag:
+                    break
+        elif tag not in _VOID_TAGS:  # an end tag with nothing to close shows as text
             self.parts.append(html.escape(f"</{tag}>"))
 
     def data(self, text):
-        if self.in_style:
-            self.parts.append(_inert_css(text))
+        if self.style is not None:
+            self.style.append(html.escape(text, quote=False))
         else:
             self.parts.append(html.escape(text, quote=False))
 
@@ -512,16 +639,26 @@ class _InertHTML:
         self.parser.feed(text)
         self.parser.close()
         if self.parser.rawdata:  # an unfinished tag at the end: shown as text
-            self.parts.append(html.escape(self.parser.rawdata))
+            self.text(html.escape(self.parser.rawdata))
+        if self.style is not None:  # a <style> never closed was text, not a sheet
+            self.parts.append(html.escape(self.style[0]) + "".join(self.style[1:]))
+            self.style = None
+        while self.open:
+            name, after = self.open.pop()
+            self.parts.append(f"</{name}>{after}")
         return "".join(self.parts)
 
 
 def inert_html(text: str) -> str:
     """Make HTML from data safe to show: harmless elements kept, anything else as text.
 
-    Tables, headings, lists, text styles, ``<style>`` and embedded (``data:``) images are
-    kept; scripts, event handlers (``onerror=``), frames, forms, external images and
-    ``javascript:`` links are shown as text or dropped.
+    Tables, headings, lists, text styles and embedded (``data:``) images are kept, with
+    their tags balanced within ``text``; scripts, event handlers (``onerror=``), frames,
+    forms, external images and ``javascript:`` links are shown as text or dropped. A link
+    that leaves the page loses its link and shows its address as text; ids are kept only
+    in pandas Styler's form (``T_…``); CSS, in ``style=`` and in ``<style>``, keeps only
+    colours, alignment, borders, padding and widths, and a ``<style>`` only rules scoped to
+    this output's own Styler tables.
 
     Examples
     --------
@@ -529,10 +666,17 @@ def inert_html(text: str) -> str:
     '<td>27 Mineral fuels</td>&lt;script&gt;alert(1)&lt;/script&gt;'
     >>> inert_html('<img src=x onerror=alert(1)><b class="x">ok</b>')
     '&lt;img src=x onerror=alert(1)&gt;<b class="x">ok</b>'
+    >>> inert_html("<table><tr><td>Kazakhstan</div></div><h1>withdrawn")
+    '<table><tr><td>Kazakhstan&lt;/div&gt;&lt;/div&gt;<h1>withdrawn</h1></td></tr></table>'
+    >>> inert_html('<a href="https://example.org/x">source</a>')
+    '<a>source</a> (https://example.org/x)'
     """
     if "<" not in text:
         return text
-    return _InertHTML().feed(text)
+    ids = frozenset(
+        html.unescape(m) for m in re.findall(r"""\bid\s*=\s*["']?(T_[A-Za-z0-9_-]+)""", text)
+    )
+    return _InertHTML(ids).feed(text)
 
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
@@ -571,8 +715,15 @@ def _inert_output(output):
         text = _inert_markdown("".join(value) if isinstance(value, list) else value)
         # rendered here, so that its links and images pass the same allowlist
         data.setdefault("text/html", inert_html(markdown2html(text)))
-    if "image/svg+xml" in data and any(k.startswith("image/png") for k in data):
-        del data["image/svg+xml"]
+    if "image/svg+xml" in data:
+        value = data.pop("image/svg+xml")
+        if not any(k.startswith("image/png") for k in data):
+            # an SVG inlined in the page could hold scripts and fetch; as an image it can't
+            import base64
+
+            svg = ("".join(value) if isinstance(value, list) else value).encode("utf-8")
+            uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+            data["text/html"] = f'<img src="{uri}" alt="chart"/>'
     if not data:
         data = {"text/plain": ""}
     output = copy.copy(output)
