@@ -357,6 +357,10 @@ _TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 .kztrade-header .failed { color: #b00020; font-weight: bold; }
 .kztrade-header code { font-size: 0.95em; }
 main { max-width: 1100px; margin: 0 auto; }
+/* what pandas puts in each table's own <style>, which outputs no longer carry */
+.dataframe tbody tr th:only-of-type { vertical-align: middle; }
+.dataframe tbody tr th { vertical-align: top; }
+.dataframe thead th { text-align: right; }
 </style>
 {% endblock extra_css %}
 {%- block body_header -%}
@@ -723,7 +727,7 @@ def _inert_output(output):
 
             svg = ("".join(value) if isinstance(value, list) else value).encode("utf-8")
             uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-            data["text/html"] = f'<img src="{uri}" alt="chart"/>'
+            data.setdefault("text/html", f'<img src="{uri}" alt="chart"/>')
     if not data:
         data = {"text/plain": ""}
     output = copy.copy(output)
