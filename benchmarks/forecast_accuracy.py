@@ -272,11 +272,13 @@ def main(argv=None):
 
 def add_earlier(frame: pd.DataFrame, paths) -> pd.DataFrame:
     """Add rows of earlier runs for models not in ``frame``, on the same series only."""
+    ran = frame[["set", "series"]].drop_duplicates()
     for path in paths:
-        earlier = pd.read_csv(path)
-        earlier = earlier[~earlier["model"].isin(frame["model"].unique())]
-        ran = frame[["set", "series"]].drop_duplicates()
-        earlier = earlier.merge(ran, on=["set", "series"], how="inner")
+        earlier = pd.read_csv(path).merge(ran, on=["set", "series"], how="inner")
+        # rows of a model on a series already present are not added twice
+        have = frame[["set", "series", "model"]].drop_duplicates().assign(_have=True)
+        earlier = earlier.merge(have, on=["set", "series", "model"], how="left")
+        earlier = earlier[earlier["_have"].isna()].drop(columns="_have")
         frame = pd.concat([frame, earlier], ignore_index=True)
     return frame
 
