@@ -9,6 +9,7 @@ through the display helpers the notebooks use.
 import ast
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -294,6 +295,16 @@ def assert_inert(page, *, escaped):
         assert text in page, text
 
 
+# data that would make the page fetch something, were it kept as markup
+FETCHES = (
+    '<style>td { background: image-set("https://evil.example/y.png" 1x) }'
+    " @import url(//evil.example/a.css);</style>"
+    '<p style="background-image: -webkit-image-set(url(https://evil.example/z.png) 1x)">p</p>'
+    '<img src="//evil.example/i.png"><a href="https://evil.example/doc">the source</a>'
+    "<object data=https://evil.example/o></object>"
+)
+
+
 @pytest.fixture(scope="module")
 def markup(tmp_path_factory):
     """A batch where data carries markup: a statement and a source into the real
@@ -304,6 +315,7 @@ def markup(tmp_path_factory):
         folder / "helpers.ipynb",
         'name = "Mineral fuels"  # a commodity name from the data\n'
         'country = "Mongolia"  # a country name from the data',
+        f"FETCHES = {FETCHES!r}\n"
         "import matplotlib.pyplot as plt\n"
         "from IPython.display import HTML, Markdown, display\n"
         "from kztrade import growth, notebooks, reports\n"
@@ -318,6 +330,7 @@ def markup(tmp_path_factory):
         "top.style",
         "display(Markdown(f'The largest chapter is **{name}**, traded with {country}.'))",
         "display(HTML(f'<b>{name}</b> {country}'))",
+        "display(HTML(country + FETCHES))",
         "fig, ax = plt.subplots()\n"
         "notebooks.plot_structure(top, ax=ax)\n"
         "notebooks.caption(ax, title=name, source=country);",
@@ -356,12 +369,14 @@ def test_markup_in_data_shows_as_text_in_every_page(markup):
 
 
 def test_inert_html_keeps_tables_and_images_and_shows_the_rest_as_text():
-    table = '<table border="1" class="dataframe"><tr style="text-align: right;"><th>a</th></tr>'
+    table = (
+        '<table border="1" class="dataframe"><tr style="text-align: right;"><th>a</th></tr></table>'
+    )
     assert reports.inert_html(table) == table
     png = '<img src="data:image/png;base64,AAAA" alt="chart"/>'
     assert reports.inert_html(png) == png
     assert reports.inert_html('<a href="javascript:alert(1)">x</a>') == (
-        "&lt;a href=&quot;javascript:alert(1)&quot;&gt;x</a>"
+        "&lt;a href=&quot;javascript:alert(1)&quot;&gt;x&lt;/a&gt;"
     )
     assert reports.inert_html("<iframe src=//evil></iframe>") == (
         "&lt;iframe src=//evil&gt;&lt;/iframe&gt;"
@@ -384,7 +399,7 @@ def test_markdown_outputs_show_html_as_text_and_keep_no_script_links():
     assert '&lt;a href="javascript:alert(1)"&gt;x' in body  # shown as text
     assert not re.search(r"<a [^>]*href=\"javascript", body)
     assert not re.search(r"<img [^>]*src=\"http", body)
-    assert '<a href="https://example.org">source</a>' in body
+    assert "<a>source</a> (https://example.org)" in body  # no live link out of the page
     assert "<code>a&lt;b</code>" in body
 
 
@@ -431,3 +446,252 @@ def test_no_notebook_imports_a_network_client():
                     assert not {a.name for a in node.names} & FETCHING, path.name
                 elif isinstance(node, ast.ImportFrom):
                     assert node.module not in FETCHING, path.name
+
+
+# -- outputs stay inside their own box ---------------------------------------------------
+
+
+class Outline(HTMLParser):
+    """Where each piece of text lands in a page: the open elements around it."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.found = [], {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ("br", "hr", "img", "col", "meta", "link", "input"):
+            self.stack.append((tag, dict(attrs).get("class") or ""))
+
+    def handle_endtag(self, tag):
+        names = [t for t, _ in self.stack]
+        if tag in names:
+            del self.stack[len(names) - 1 - names[::-1].index(tag) :]
+
+    def handle_data(self, data):
+        for text in data.split("\n"):
+            if text.strip():
+                self.found.setdefault(text.strip(), list(self.stack))
+
+
+def outline(page):
+    parser = Outline()
+    parser.feed(page)
+    return parser.found
+
+
+def html_cell(*outputs):
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": o}) for o in outputs]
+    return cell
+
+
+def visible(stack):
+    """Text a reader sees: not inside a style sheet, a script or a template."""
+    return not any(tag in ("style", "script", "template", "title") for tag, _ in stack)
+
+
+def in_output(stack):
+    return any(tag == "div" and "jp-OutputArea-output" in cls for tag, cls in stack)
+
+
+def test_an_unclosed_style_in_data_hides_nothing_after_it():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            html_cell("<table><tr><td>Kazakhstan<style>"),
+            html_cell("<p>Exports to China: 9.77 bn USD</p>"),
+        ]
+    )
+    found = outline(reports.render_html(nb))
+    assert visible(found["Exports to China: 9.77 bn USD"])
+    assert visible(found["Kazakhstan<style>"])  # the data's tag shows as text
+
+
+def test_stray_closing_tags_in_data_stay_inside_their_output():
+    withdrawn = "<td>x</td>" + "</div>" * 5 + "</main></body><h1>Report withdrawn</h1>"
+    nb = nbformat.v4.new_notebook(cells=[html_cell(withdrawn), html_cell("<p>next</p>")])
+    page = reports.render_html(nb)
+    found = outline(page)
+    assert in_output(found["Report withdrawn"]), found["Report withdrawn"]
+    assert in_output(found["next"])
+    assert "&lt;/div&gt;&lt;/div&gt;" in page
+    assert page.count("<div") == page.count("</div>")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<b>open<i>both", "<b>open<i>both</i></b>"),
+        ("<table><tr><td>1</table>after", "<table><tr><td>1</td></tr></table>after"),
+        ("</p></td>text", "&lt;/p&gt;&lt;/td&gt;text"),
+        ("<ul><li>a</b></ul>", "<ul><li>a&lt;/b&gt;</li></ul>"),
+        ("<td/>x<br></br>", "<td></td>x<br>"),
+        ("<p>a<style>b { color: red }", "<p>a&lt;style&gt;b { color: red }</p>"),
+    ],
+)
+def test_inert_html_balances_tags_within_the_output(text, expected):
+    assert reports.inert_html(text) == expected
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        'body{background:image-set("https://evil.example/y.png" 1x)}',
+        'td{background:-webkit-image-set("https://evil.example/y.png" 1x)}',
+        "td{background-image:image(https://evil.example/y.png)}",
+        "td{background-color:url(https://evil.example/y.png)}",
+        "*{display:none}",
+        "td::after{content:'9.77'}",
+        "#T_a td::after{content:'9.77'}",
+        "#T_a td{position:fixed; top:0}",
+        "#T_a ~ div{color:red}",
+        "#T_other td{color:white}",  # another output's table
+        "@media screen { body { color: red } }",
+        "@import 'https://evil.example/a.css';",
+        "#T_a td{color:\\72 ed}",
+        "#T_a td{width:expression(alert(1))}",
+        "#T_a td{behavior:url(x.htc)}",
+    ],
+)
+def test_style_sheets_from_data_keep_nothing_that_fetches_or_leaves_their_table(css):
+    kept = reports.inert_html(f"<style>{css}</style><table id=T_a><tr><td>1</td></tr></table>")
+    assert "<style" not in kept, kept
+    assert kept.endswith('<table id="T_a"><tr><td>1</td></tr></table>')
+
+
+def test_a_pandas_styler_keeps_its_own_table_styles():
+    import pandas as pd
+
+    styled = (
+        pd.DataFrame({"value": [1.5, 2.25], "name": ["a", "<b>x</b>"]})
+        .style.format(precision=2, escape="html")
+        .set_properties(**{"text-align": "right", "position": "fixed"})
+        .set_table_styles([{"selector": "th", "props": "font-weight: bold;"}])
+        .to_html()
+    )
+    kept = reports.inert_html(styled)
+    (uuid,) = set(re.findall(r'<table id="(T_[a-z0-9]+)"', kept))
+    assert f"#{uuid} th {{ font-weight: bold; }}" in kept
+    assert f"#{uuid}_row0_col0, #{uuid}_row0_col1, " in kept and "text-align: right;" in kept
+    assert "position" not in kept
+    assert f'<td id="{uuid}_row0_col0" class="data row0 col0" >1.50</td>' not in kept  # rebuilt
+    assert f'<td id="{uuid}_row0_col0" class="data row0 col0">1.50</td>' in kept
+    assert "&lt;b&gt;x&lt;/b&gt;" in kept
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '<td style="background:-webkit-image-set(url(x) 1x); color: red">a</td>',
+            '<td style="color: red;">a</td>',
+        ),
+        (
+            '<div style="position:fixed;top:0;left:0;width:100%">Report withdrawn</div>',
+            '<div style="width: 100%;">Report withdrawn</div>',
+        ),
+        (
+            "<td style=\"color: red; content: '9'; background: url(x)\">a</td>",
+            '<td style="color: red;">a</td>',
+        ),
+        ('<p style="color:\\72 ed">a</p>', "<p>a</p>"),
+        ('<h2 id="summary">x</h2><a href="#summary">y</a>', '<h2>x</h2><a href="#summary">y</a>'),
+        (
+            '<a href="https://evil.example" title="t">here</a>',
+            '<a title="t">here</a> (https://evil.example)',
+        ),
+        ('<a href="mailto:x@example.org">x</a>', "<a>x</a> (mailto:x@example.org)"),
+    ],
+)
+def test_style_attributes_ids_and_links_from_data_are_cut_down(text, expected):
+    assert reports.inert_html(text) == expected
+
+
+def test_an_svg_only_output_is_shown_as_an_image_never_inlined():
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/svg+xml": svg})]
+    page = reports.render_html(nbformat.v4.new_notebook(cells=[cell]))
+    body = page[page.index("<main>") :]
+    assert "<svg" not in body and "alert(1)" not in body
+    assert re.search(r'<img [^>]*src="data:image/svg\+xml;base64,', body)
+
+
+# -- no external fetch in a rendered page -------------------------------------------------
+
+FETCHING_TAGS = {
+    "img": ("src", "srcset"),
+    "script": ("src",),
+    "link": ("href",),
+    "iframe": ("src",),
+    "frame": ("src",),
+    "object": ("data",),
+    "embed": ("src",),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "input": ("src",),
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+}
+
+
+class Fetches(HTMLParser):
+    """Every address in a page that a browser would load when it shows the page."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self.sheets = [], []
+        self.in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in FETCHING_TAGS.get(tag, ()) and value is not None:
+                self.found += [f"<{tag} {name}={u.strip()}>" for u in value.split(",")]
+            if name == "style" and value:
+                self.sheets.append(value)
+        self.in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self.in_style = False
+
+    def handle_data(self, data):
+        if self.in_style:
+            self.sheets.append(data)
+
+
+def external_fetches(page):
+    parser = Fetches()
+    parser.feed(page)
+    bad = [f for f in parser.found if re.search(r"=\s*(?:[a-z][a-z0-9+.-]*:)?//", f, re.I)]
+    for sheet in parser.sheets:
+        bad += re.findall(r"@import[^;]*", sheet, re.I)
+        for address in re.findall(r"url\(\s*['\"]?([^'\")]*)", sheet, re.I):
+            if not address.strip().lower().startswith(("data:", "#")):
+                bad.append(f"url({address})")
+        for inner in re.findall(r"image-set\(([^;}]*)", sheet, re.I):
+            if re.search(r"['\"]\s*(?!data:)[^'\"]+['\"]", inner, re.I):
+                bad.append(f"image-set({inner})")
+    return bad
+
+
+def test_the_fetch_check_finds_fetches():
+    page = (
+        '<img src="https://x/i.png"><script src="//x/s.js"></script><link href="http://x/c">'
+        "<style>@import 'x.css'; td { background: url(https://x/y) }"
+        ' p { background: image-set("https://x/z" 1x) }</style>'
+        '<p style="background: url(//x/q)">'
+    )
+    assert len(external_fetches(page)) == 7, external_fetches(page)
+    assert external_fetches('<img src="data:image/png;base64,AA"><a href="https://x">') == []
+
+
+def test_no_page_of_a_real_report_run_fetches_anything(markup):
+    pages = {r.job.name: markup.out / r.files["html"] for r in markup.results}
+    pages["index"] = markup.index
+    assert {"statement_check", "helpers", "index"} <= set(pages)
+    for name, path in pages.items():
+        page = path.read_text()
+        assert external_fetches(page) == [], name
+    helpers = pages["helpers"].read_text()
+    assert "image-set" not in helpers and "evil.example/y.png" not in helpers
+    assert "<a>the source</a> (https://evil.example/doc)" in helpers
