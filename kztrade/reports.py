@@ -745,10 +745,12 @@ def render_html(
     """Render an executed notebook as one self-contained HTML page.
 
     Images are embedded as ``data:`` URIs; no script or style is loaded from elsewhere;
-    outputs of :func:`record` are left out; code is hidden unless asked for. Text that
-    outputs carry (country and commodity names, a statement) shows as text, never as
-    markup: HTML outputs keep only harmless elements (:func:`inert_html`), raw HTML in
-    Markdown outputs is escaped, and JavaScript outputs are dropped.
+    outputs of :func:`record` are left out; code is hidden unless asked for. Markup that
+    outputs carry (in country and commodity names, a statement) can neither run, load
+    anything nor reach outside its output: HTML outputs keep only harmless elements,
+    attributes and CSS, balanced within the output (:func:`inert_html`), raw HTML in
+    Markdown outputs is escaped, SVG-only images are embedded as images, and JavaScript
+    outputs are dropped.
 
     Parameters
     ----------
