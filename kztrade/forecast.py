@@ -88,13 +88,15 @@ class ForecastResult:
         is the back-transformed mean of the logarithm, i.e. the median of the forecast
         distribution, unless ``bias_adjust=True`` was asked for.
     intervals : pandas.DataFrame
-        Columns ``lower_<level>`` and ``upper_<level>`` for every level, same index.
+        Columns ``lower_<level>`` and ``upper_<level>`` for every level, same index,
+        calibrated on the backtest errors (see ``docs/forecast.md``).
     model : str
-        The chosen candidate, e.g. ``"ETS(A,Ad,A)"`` or
-        ``"mean(ETS(A,N,A), ARIMA(0,1,1)(0,1,1)[12], Theta)"``.
+        The chosen candidate, e.g.
+        ``"median(ETS(A,N,A), ARIMA(0,1,1)(0,1,1)[12], Theta, SNaive[12])"``.
     backtest : pandas.DataFrame
         One row per candidate: its specification, rolling-origin MASE and sMAPE,
-        the empirical coverage of each interval level, a note when it could not be
+        the empirical coverage of each interval level (before calibration), the
+        ``interval_scale`` applied to its intervals, a note when it could not be
         fitted, and ``chosen`` marking the selected one.
     forecasts : pandas.DataFrame
         Point forecasts of every candidate that could be fitted, one column each.
@@ -1101,8 +1103,8 @@ def backtest(
     -------
     pandas.DataFrame
         One row per candidate (``candidate``, ``model``, ``mase``, ``smape``,
-        ``coverage_<level>``, ``origins``, ``note``) and the column ``chosen`` that
-        marks the candidate :func:`auto_forecast` would pick.
+        ``coverage_<level>``, ``interval_scale``, ``origins``, ``note``) and the
+        column ``chosen`` that marks the candidate :func:`auto_forecast` would pick.
 
     Examples
     --------
