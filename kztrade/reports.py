@@ -568,8 +568,8 @@ class _InertHTML:
         self.parser = Parser(convert_charrefs=False)
         self.parts: list[str] = []
         self.ids = ids
-        # open elements: (tag, text to show after its end tag)
-        self.open: list[tuple[str, str]] = []
+        # open elements: (tag, address to show after its end tag, where its content starts)
+        self.open: list[tuple[str, str, int]] = []
         self.style: list[str] | None = None  # the text of an open <style>, with its tag
 
     def text(self, escaped: str) -> None:
@@ -596,7 +596,7 @@ class _InertHTML:
             elif name in _SAFE_ATTRIBUTES or _safe_url(tag, name, value):
                 kept.append(f' {name}="{html.escape(value)}"')
             elif _external_link(tag, name, value):
-                after = f" ({html.escape(value.strip())})"  # the address, shown as text
+                after = value.strip()  # the address, shown as text after the link's text
             elif name.startswith("on") or name in ("src", "href", "srcset", "action"):
                 # a handler or a link that is not allowed: the data meant it, so show it
                 self.text(html.escape(raw))
@@ -609,10 +609,9 @@ class _InertHTML:
             self.parts.append(f"<{tag}{''.join(kept)}/>" if closed else f"<{tag}{''.join(kept)}>")
             return
         self.parts.append(f"<{tag}{''.join(kept)}>")
+        self.open.append((tag, after, len(self.parts)))
         if closed:  # <td/> is a start tag in HTML: closed here so that it holds nothing
-            self.parts.append(f"</{tag}>{after}")
-        else:
-            self.open.append((tag, after))
+            self._close()
 
     def end(self, tag):
         if self.style is not None:
@@ -624,12 +623,9 @@ class _InertHTML:
                 self.parts.append(f"<style>\n{sheet}\n</style>")
             self.style = None
             return
-        if tag in _SAFE_TAGS and any(name == tag for name, _ in self.open):
-            while self.open:
-                name, after = self.open.pop()
-                self.parts.append(f"</{name}>{after}")
-                if name == tag:
-                    break
+        if tag in _SAFE_TAGS and any(name == tag for name, _, _ in self.open):
+            while self._close() != tag:
+                pass
         elif tag not in _VOID_TAGS:  # an end tag with nothing to close shows as text
             self.parts.append(html.escape(f"</{tag}>"))
 
@@ -648,9 +644,19 @@ class _InertHTML:
             self.parts.append(html.escape(self.style[0]) + "".join(self.style[1:]))
             self.style = None
         while self.open:
-            name, after = self.open.pop()
-            self.parts.append(f"</{name}>{after}")
+            self._close()
         return "".join(self.parts)
+
+    def _close(self) -> str:
+        """Close the innermost open element, and name it.
+
+        A link out of the page shows its address after it, unless its text already is it.
+        """
+        name, address, begin = self.open.pop()
+        self.parts.append(f"</{name}>")
+        if address and html.unescape("".join(self.parts[begin:-1])).strip() != address:
+            self.parts.append(f" ({html.escape(address)})")
+        return name
 
 
 def inert_html(text: str) -> str:

@@ -616,6 +616,29 @@ def test_an_svg_only_output_is_shown_as_an_image_never_inlined():
     assert re.search(r'<img [^>]*src="data:image/svg\+xml;base64,', body)
 
 
+def test_highlights_show_names_from_data_literally():
+    import pandas as pd
+
+    from kztrade.forecast import FullYearProjection
+    from kztrade.notebooks import projection_highlights
+
+    p = FullYearProjection(
+        year=2024, months_observed=4, last_observed=pd.Period("2024-04", "M"),
+        ytd_total=20e9, total=60e9, intervals={95: (52e9, 69e9)}, ytd_share=1 / 3,
+        forecast=None,
+    )  # fmt: skip
+    name = "<b>x</b> *y* [z](https://evil.example)"
+    cell = nbformat.v4.new_code_cell("")
+    text = projection_highlights(p, what=name).text
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": text})]
+    page = reports.render_html(nbformat.v4.new_notebook(cells=[cell]))
+    body = page[page.index("<main>") :]
+    # the address shows as text, once (Markdown makes a bare address a link)
+    assert "&lt;b&gt;x&lt;/b&gt; *y* [z](<a>https://evil.example</a>) of" in body
+    assert "<em>" not in body and "href" not in body
+    assert "<strong>20.00 bn USD</strong>" in body  # kztrade's own emphasis stays
+
+
 # -- no external fetch in a rendered page -------------------------------------------------
 
 FETCHING_TAGS = {
