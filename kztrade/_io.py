@@ -279,47 +279,100 @@ def _require(raw: pd.DataFrame, columns, path, what: str) -> None:
         )
 
 
-def _decimal_mark(cells: list[tuple[str, int]], path, column) -> str | None:
-    """The decimal mark that the separator-bearing cells of one column agree on."""
-    from kztrade.cleaning import parse_figure
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
 
-    marks: dict[str, tuple[str, int]] = {}
-    for digits, line in cells:
-        s = re.sub(r"[\s\u00a0\u202f']", "", digits)
-        commas, points = s.count(","), s.count(".")
-        mark = None
-        if commas and points:
-            mark = "." if s.rfind(".") > s.rfind(",") else ","
-        elif commas > 1 or points > 1:
-            mark = "." if commas > 1 else ","
-        elif commas or points:
-            sep = "," if commas else "."
-            frac = s.split(sep)[1]
-            if len(frac) != 3 or s.split(sep)[0] in {"", "0", "-0", "+0"}:
-                mark = sep
-        if mark is not None:
-            marks.setdefault(mark, (digits, line))
-    if len(marks) > 1:
-        (a, (ta, la)), (b, (tb, lb)) = sorted(marks.items())
+
+def _mark_shown(digits: str) -> str | None:
+    """The decimal mark one cell's digits show, ``None`` if ambiguous, ``""`` if it has none.
+
+    A cell is ambiguous when it has one ``.`` or ``,`` with three digits after it and one to
+    three before it (``1,234``). It shows its mark when it has both marks (the last one is
+    decimal: ``1.234,5``), one mark twice (the other one is decimal: ``1.234.567``), or one
+    mark that cannot separate thousands: not three digits after it (``12,5``), nothing or
+    ``0`` before it (``0,123``), or more than three digits just before it (``1234.567``).
+    """
+    s = digits.strip().lstrip("+-−–")
+    commas, points = s.count(","), s.count(".")
+    if commas and points:
+        return "." if s.rfind(".") > s.rfind(",") else ","
+    if commas > 1 or points > 1:
+        return "." if commas > 1 else ","
+    if not (commas or points):
+        return ""
+    sep = "," if commas else "."
+    before, after = s.split(sep)
+    run = _SPACES.split(before)[-1]
+    if len(after) != 3 or _SPACES.sub("", before) in {"", "0"} or len(run) > 3:
+        return sep
+    return None
+
+
+def _first(cells: list[tuple]) -> tuple:
+    return min(cells, key=lambda cell: cell[0])
+
+
+def _column_mark(
+    shown: dict[str, list[tuple[int, str, str]]],
+    ambiguous: list[tuple[int, str, str]],
+    *,
+    path,
+    scope: str = "column",
+) -> str | None:
+    """Decide one decimal mark for the whole column (``scope``) from every cell that shows one.
+
+    ``shown`` maps each mark to the (line, text, column) of the cells that show it,
+    ``ambiguous`` lists those of the cells that could be read either way. Raises when cells
+    show different marks, or when ambiguous cells exist and nothing shows the mark.
+    """
+    if len(shown) > 1:
+        # The first cell showing each mark, in the order of the file.
+        (la, ta, column, a), (lb, tb, _, b) = sorted(
+            (*_first(cells), mark) for mark, cells in shown.items()
+        )
         raise ParseError(
-            f"the column mixes decimal marks: {ta!r} (line {la}) has {a!r}, {tb!r} (line {lb}) "
+            f"the {scope} mixes decimal marks: {ta!r} (line {la}) has {a!r}, {tb!r} (line {lb}) "
             f"has {b!r}; correct the file so that one decimal mark is used",
             path=path,
             column=column,
         )
-    if marks:
-        return next(iter(marks))
-    for digits, line in cells:
-        try:
-            parse_figure(digits)
-        except ParseError as exc:
-            raise ParseError(
-                f"{exc}; nothing else in the column shows the decimal mark",
-                path=path,
-                row=line,
-                column=column,
-            ) from None
+    if shown:
+        return next(iter(shown))
+    if ambiguous:
+        line, text, column = _first(ambiguous)
+        sep = "," if "," in text else "."
+        raise ParseError(
+            f"ambiguous number {text!r}: {sep!r} may be a decimal mark or a thousands "
+            f"separator, and nothing else in the {scope} shows the decimal mark "
+            f"({len(ambiguous)} such value(s)); pass decimal=',' or decimal='.' to say which, "
+            "or write the values without thousands separators",
+            path=path,
+            row=line,
+            column=column,
+        )
     return None
+
+
+def _separators_read(texts, values, lines, cols, written, reread, mark, scope) -> str:
+    """The warning for cells read with separators, naming those whose '.' was reinterpreted."""
+
+    def cell(i: int) -> str:
+        return f"line {int(lines[i])}, column {cols[i]!r}, {texts.iat[i]!r} → {values[i]:.15g}"
+
+    order = sorted([*written, *(int(i) for i in reread)], key=lambda i: (int(lines[i]), i))
+    message = (
+        f"{len(order)} value(s) written with thousands separators or a decimal comma were read "
+        f"as numbers (first: {cell(order[0])})"
+    )
+    if mark is not None:
+        message += f"; the decimal mark is {mark!r} for the whole {scope}"
+    if len(reread):
+        shown = "; ".join(cell(int(i)) for i in reread[:5])
+        more = f"; and {len(reread) - 5} more" if len(reread) > 5 else ""
+        message += (
+            f"; {len(reread)} of them had only a '.', read as a thousands separator, not a "
+            f"decimal point: {shown}{more}"
+        )
+    return message
 
 
 def _parse_values(
@@ -347,11 +400,31 @@ def _parse_values(
     cols = np.asarray(
         [columns] * len(texts) if isinstance(columns, str) else list(columns), dtype=object
     )
+    # A wide table's value cells, across its period columns, share one decimal mark.
+    scope = "column" if isinstance(columns, str) else "table"
     values = np.full(len(texts), np.nan)
     plain = texts.str.fullmatch(_PLAIN.pattern).to_numpy(dtype=bool)
     values[plain] = pd.to_numeric(texts[plain], errors="coerce").to_numpy(dtype="float64")
+    # A plain cell with a '.' (1.234, 12.5) is read as a decimal number above, but its '.'
+    # may be a thousands separator: it counts as evidence for the column's decimal mark and
+    # is read again below if the column's mark turns out to be ','.
+    dotted = plain & texts.str.contains(".", regex=False).to_numpy(dtype=bool)
     info: dict[str, list] = {"missing": [], "footnotes": [], "separators": []}
+    shown: dict[str, list[tuple[int, str, str]]] = {}
+    ambiguous: list[tuple[int, str, str]] = []
+    if dotted.any():
+        body = texts[dotted].str.lstrip("+-")
+        point = body.str.find(".").to_numpy()
+        after = body.str.len().to_numpy() - point - 1
+        zero = body.str.startswith("0.").to_numpy(dtype=bool)
+        unclear = (after == 3) & (point >= 1) & (point <= 3) & ~zero
+        where = np.flatnonzero(dotted)
+        if (~unclear).any():
+            i = int(where[~unclear][0])
+            shown["."] = [(int(lines[i]), texts.iat[i], cols[i])]
+        ambiguous += [(int(lines[i]), texts.iat[i], cols[i]) for i in where[unclear]]
     pending: list[tuple[int, str, str | None]] = []  # (position, digits, sign)
+    written: list[int] = []  # positions of the cells written with separators
     for i in np.flatnonzero(~plain):
         text, line, col = texts.iat[i], int(lines[i]), cols[i]
         if text == "":
@@ -405,20 +478,41 @@ def _parse_values(
             )
         if re.search(r"[\s\u00a0\u202f.,']", m["digits"].rstrip()):
             info["separators"].append((line, col, text))
+            written.append(i)
+        mark = _mark_shown(m["digits"].rstrip())
+        if mark:
+            shown.setdefault(mark, []).append((line, text, col))
+        elif mark is None:
+            ambiguous.append((line, text, col))
         pending.append((i, m["digits"], m["sign"]))
-    if pending:
-        mark = decimal
-        if mark is None:
-            cells = [(d, int(lines[i])) for i, d, _ in pending if re.search(r"[.,]", d)]
-            mark = _decimal_mark(cells, path, cols[pending[0][0]]) if cells else None
-        for i, digits, sign in pending:
-            try:
-                number = parse_figure(digits, decimal=mark).value
-            except ParseError as exc:
-                raise ParseError(
-                    f"{exc}; correct the cell", path=path, row=int(lines[i]), column=cols[i]
-                ) from None
-            values[i] = -number if sign in {"-", "−", "–"} else number
+    mark = decimal
+    if mark is None and (shown or ambiguous):
+        mark = _column_mark(shown, ambiguous, path=path, scope=scope)
+    # Under a decimal comma, the '.' of a plain cell is a thousands separator (1.234 is 1234).
+    reread = np.flatnonzero(dotted) if mark == "," else np.array([], dtype=int)
+    for i in reread:
+        body = texts.iat[i]
+        pending.append((int(i), body.lstrip("+-"), "-" if body.startswith("-") else None))
+    for i, digits, sign in pending:
+        try:
+            number = parse_figure(digits, decimal=mark).value
+        except ParseError as exc:
+            why = (
+                f"the column's decimal mark is {mark!r}"
+                + (" (as stated)" if decimal is not None else "")
+                + "; "
+                if mark is not None
+                else ""
+            )
+            raise ParseError(
+                f"{exc}; {why}correct the cell", path=path, row=int(lines[i]), column=cols[i]
+            ) from None
+        values[i] = -number if sign in {"-", "−", "–"} else number
+    if len(reread):
+        info["separators"] = sorted(
+            info["separators"] + [(int(lines[i]), cols[i], texts.iat[i]) for i in reread],
+            key=lambda cell: cell[0],
+        )
     scaled = values * factor
     with np.errstate(invalid="ignore"):
         huge = ~np.isnan(scaled) & ~(np.abs(scaled) < MAX_VALUE_USD)
@@ -442,14 +536,8 @@ def _parse_values(
             row=int(lines[i]),
             column=cols[i],
         )
-    if info["separators"]:
-        line, col, text = info["separators"][0]
-        _warn(
-            f"{len(info['separators'])} value(s) written with thousands separators or a "
-            f"decimal comma were read as numbers (first: line {line}, column {col!r}, "
-            f"{text!r} → {values[int(np.flatnonzero(lines == line)[0])]:g})",
-            path,
-        )
+    if written or len(reread):
+        _warn(_separators_read(texts, values, lines, cols, written, reread, mark, scope), path)
     if info["footnotes"]:
         line, col, text = info["footnotes"][0]
         _warn(

@@ -91,8 +91,9 @@ def read_bns(
         cumulative values are turned into monthly ones. A stated kind that the series
         plainly contradicts raises.
     decimal : {",", "."}, optional
-        The decimal mark, when values are written with separators and the file does not
-        show which one is decimal.
+        The decimal mark of every value. By default it is decided for the whole column from
+        the values that show it (``12,5``, ``1.234.567``, ``12.5``), and values that could
+        be read either way (``1,234``, ``1.234``) follow it; pass it when no value shows it.
     encoding : str, optional
         The file's text encoding when it is not UTF-8 (e.g. ``"cp1251"``).
 
@@ -659,7 +660,9 @@ def read_wide(
     sheet : str or int, default 0
         Sheet of an Excel workbook.
     decimal : {",", "."}, optional
-        Decimal mark of numbers written as text.
+        Decimal mark of numbers written as text. By default it is decided once for all the
+        table's value cells from those that show it (``12,5``, ``1.234.567``, ``12.5``);
+        pass it when none does and some could be read either way (``1,234``, ``1.234``).
     country_names : dict, optional
         Country names the table uses that kztrade does not know, mapped to ISO3 codes.
     encoding : str, optional

@@ -134,6 +134,25 @@ def _bns(values=None, rows=_BNS_ROWS, head=_BNS_HEAD, sep=",", quote=False) -> s
     return "\r\n".join(out) + "\r\n"
 
 
+def _styled(value: str, thousands: str, decimal: str) -> str:
+    """A BNS value ('7018745.76433') written with other separators ('7 018 745,76433')."""
+    whole, _, frac = value.partition(".")
+    groups = []
+    while len(whole) > 3:
+        whole, groups = whole[:-3], [whole[-3:], *groups]
+    text = thousands.join([whole, *groups])
+    return text + decimal + frac if frac else text
+
+
+def _bns_styled(thousands: str, decimal: str) -> str:
+    """BNS partner rows with every value in one style, quoted (as Excel writes them)."""
+    return _bns([_styled(v, thousands, decimal) for *_, v in _BNS_ROWS], quote=True)
+
+
+def _quote_commas(values) -> list[str]:
+    return [f'"{v}"' if "," in v else v for v in values]
+
+
 def _monthly(values, *, start=2021, skip=()) -> str:
     lines = ["date,value,transformation"]
     for i, v in enumerate(values):
@@ -263,23 +282,32 @@ BAD_FILES = {
     "bns_thousands_comma.csv": _bns(
         ["7,018,745.76433", "9,772,505.63304", "54,688.98248", "20.434"], quote=True
     ),
-    "bns_thousands_dot.csv": _bns(
-        ["7.018.745,76433", "9.772.505,63304", "54.688,98248", "20,434"], quote=True
-    ),
-    "bns_thousands_space.csv": _bns(
-        ["7 018 745,76433", "9 772 505,63304", "54 688,98248"], quote=True
-    ),
-    "bns_thousands_nbsp.csv": _bns(
-        ["7\u00a0018\u00a0745,76433", "9\u00a0772\u00a0505,63304", "54\u00a0688,98248"],
-        quote=True,
-    ),
-    "bns_thousands_narrow_nbsp.csv": _bns(
-        ["7\u202f018\u202f745,76433", "9\u202f772\u202f505,63304", "54\u202f688,98248"],
-        quote=True,
-    ),
+    "bns_thousands_dot.csv": _bns_styled(".", ","),
+    "bns_thousands_space.csv": _bns_styled(" ", ","),
+    "bns_thousands_nbsp.csv": _bns_styled("\u00a0", ","),
+    "bns_thousands_narrow_nbsp.csv": _bns_styled("\u202f", ","),
     "bns_thousands_apostrophe.csv": _bns(["7'018'745.76433", "9'772'505.63304", "54'688.98248"]),
     "bns_thousands_unquoted.csv": _bns(["7,018,745.76433"]),
-    "bns_thousands_ambiguous.csv": _bns(["7,018", "9,772", "54,689", "20"], quote=True),
+    "bns_thousands_ambiguous.csv": _bns(
+        ["7,018", "9,772", "54,689", "20", "5,007", "9,421", "27,433", "0"], quote=True
+    ),
+    # The same ',' cells beside plain values with a decimal point, which show the mark.
+    "bns_thousands_comma_beside_points.csv": _bns(["7,018", "9,772", "54,689", "20"], quote=True),
+    # Every value has a single '.' with three digits after it: nothing shows the mark.
+    "bns_points_ambiguous.csv": _bns(
+        ["7.018", "9.772", "54.689", "20", "5.007", "9.421", "27.433", "0"]
+    ),
+    # A decimal-comma file whose whole thousands have dots only ('27.433' is 27 433).
+    "bns_decimal_comma_plain_dots.csv": _bns(
+        _quote_commas(
+            ["7.018.745,76433", "9.772.505,63304", "54.688,98248", "20,434"]
+            + ["5.007.143", "9.420.579", "27.433", "0"]
+        )
+    ),
+    # Decimal-comma cells beside plain decimal-point ones ('5007142.52335').
+    "bns_decimal_marks_plain_and_comma.csv": _bns(
+        ["7.018.745,76433", "9.772.505,63304", "54.688,98248", "20,434"], quote=True
+    ),
     "bns_thousands_comma_integers.csv": _bns(
         ["7,018,746", "9,772,506", "54,689", "20"], quote=True
     ),
@@ -369,6 +397,15 @@ BAD_FILES = {
     ),
     "wide_future_period.csv": _wide(
         ["Kazakhstan,6234.6,1391.2,2174.1"], head="partner,2019,2020,2099"
+    ),
+    # Mongolia's NSO table (thousand USD) as European Excel writes it: thousands dots, decimal
+    # commas, and whole numbers with dots only ('1.520' is 1 520).
+    "wide_decimal_comma_plain_dots.csv": _wide(
+        [
+            'Kazakhstan,"6.234,6","1.391,2","2.174,1"',
+            'China,5.979.960,"5.489.536,8","6.888.349,6"',
+            "Russia,1.520,1.344,1.688",
+        ]
     ),
     "wide_not_published_markers.csv": _wide(["Kazakhstan,6234.6,..,2174.1", "China,x,5489536.8,-"]),
     "dots_no_header_row.xlsx": _dots(_no_year_row),

@@ -73,6 +73,29 @@ def partners_2021(frame):
     validate(frame)
 
 
+def comma_beside_points(frame):
+    # The plain values' decimal points show that '7,018' is 7018 thousand USD.
+    assert value(frame, partner="RUS", period="2021") == pytest.approx(7_018_000.0)
+    assert value(frame, partner="MNG", period="2021") == pytest.approx(54_689_000.0)
+    assert value(frame, partner="RUS", period="2020") == pytest.approx(5_007_142_523.35)
+    validate(frame)
+
+
+def comma_with_plain_dots(frame):
+    partners_2021(frame)
+    # '27.433' in a decimal-comma column is 27 433 thousand USD, not 27.433.
+    assert value(frame, partner="MNG", period="2020") == pytest.approx(27_433_000.0)
+    assert value(frame, partner="RUS", period="2020") == pytest.approx(5_007_143_000.0)
+
+
+def wide_comma_with_plain_dots(frame):
+    assert value(frame, partner="RUS", period="2019") == pytest.approx(1_520_000.0)
+    assert value(frame, partner="RUS", period="2021") == pytest.approx(1_688_000.0)
+    assert value(frame, partner="KAZ", period="2019") == pytest.approx(6_234_600.0)
+    assert value(frame, partner="CHN", period="2019") == pytest.approx(5_979_960_000.0)
+    assert len(frame) == 9
+
+
 def dots_figures(frame):
     # Mongolia's imports from Kazakhstan 2019 (CIF) and exports to it, as IMF DOTS publishes.
     assert value(frame, partner="KAZ", flow="import", period="2019") == pytest.approx(29_108_839.0)
@@ -300,6 +323,55 @@ CASES = [
         r"line 3",
         "one decimal mark",
         what="'7,018,745.76' and '9.772.505,63' in one column",
+    ),
+    W(
+        "bns_thousands_comma_beside_points.csv",
+        bns(),
+        comma_beside_points,
+        r"3 value\(s\) written with thousands separators",
+        "the decimal mark is '.' for the whole column",
+        "line 2, column 'value', '7,018' → 7018",
+        what="'7,018' beside plain values with a decimal point, which show the mark",
+    ),
+    E(
+        "bns_points_ambiguous.csv",
+        bns(),
+        ParseError,
+        "line 2, column 'value'",
+        "ambiguous number '7.018'",
+        r"nothing else in the column shows the decimal mark \(6 such value\(s\)\)",
+        r"pass decimal=','",
+        what="only '7.018'-like values: a decimal point or a thousands dot",
+    ),
+    W(
+        "bns_decimal_comma_plain_dots.csv",
+        bns(),
+        comma_with_plain_dots,
+        r"7 value\(s\) written with thousands separators",
+        "the decimal mark is ',' for the whole column",
+        r"1 of them had only a '\.', read as a thousands separator",
+        r"line 8, column 'value', '27\.433' → 27433",
+        what="decimal commas, and a whole number with a dot only ('27.433' is 27 433)",
+    ),
+    E(
+        "bns_decimal_marks_plain_and_comma.csv",
+        bns(),
+        ParseError,
+        "column 'value'",
+        "mixes decimal marks",
+        r"'7\.018\.745,76433' \(line 2\)",
+        r"'5007142\.52335' \(line 6\)",
+        "one decimal mark",
+        what="'7.018.745,76' beside a plain '5007142.52' in one column",
+    ),
+    W(
+        "wide_decimal_comma_plain_dots.csv",
+        wide(**NSO),
+        wide_comma_with_plain_dots,
+        "the decimal mark is ',' for the whole table",
+        r"3 of them had only a '\.'",
+        r"line 4, column '2019', '1\.520' → 1520",
+        what="wide table with decimal commas and whole numbers with dots only ('1.520')",
     ),
     W(
         "bns_footnote_markers.csv",

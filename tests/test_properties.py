@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from kztrade import growth
@@ -112,6 +112,51 @@ def test_separators_of_every_kind_read_back_exactly(whole, cents, style, negativ
         # Without the decimal mark stated, a number with both marks, or with two decimals
         # after a short integer part, is unambiguous.
         assert parse_number(text) == pytest.approx(expected, rel=1e-15)
+
+
+_CELL = st.tuples(
+    # whole part: below 1000, one thousands group ('27.433'), or several
+    st.one_of(st.integers(0, 999), st.integers(1000, 999_999), st.integers(10**6, 10**9)),
+    st.one_of(st.sampled_from(["", "5", "25", "433"]), st.text("0123456789", max_size=5)),
+    st.booleans(),  # written with thousands separators
+)
+
+
+@settings(SETTINGS, max_examples=150)
+# '1.234.567,5', '12,5', '1.234', '2.500': the last two are 1234 and 2500, not 1.234 and 2.5.
+@example(
+    cells=[(1234567, "5", True), (12, "5", False), (1234, "", True), (2500, "", True)],
+    style=(".", ","),
+)
+# '12.5' shows that '1,234' is 1234.
+@example(cells=[(12, "5", False), (1234, "", True)], style=(",", "."))
+@given(
+    cells=st.lists(_CELL, min_size=1, max_size=8),
+    style=st.sampled_from([(".", ","), (" ", ","), (",", "."), (" ", ".")]),
+)
+def test_a_column_in_one_style_reads_back_exactly_or_is_refused_as_ambiguous(cells, style):
+    # Whole numbers written with thousands dots only ('27.433') beside decimal commas, and
+    # thousands commas ('1,234') beside plain decimal points: the column decides the mark.
+    from kztrade._io import _parse_values
+
+    thousands, mark = style
+    texts, expected = [], []
+    for whole, frac, grouped in cells:
+        digits = f"{whole:,}".replace(",", thousands) if grouped else str(whole)
+        texts.append(digits + (mark + frac if frac else ""))
+        expected.append(float(f"{whole}.{frac or 0}"))
+    lines = np.arange(len(texts)) + 2
+    shows_mark = any(frac and len(frac) != 3 for _, frac, _ in cells)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            values, _ = _parse_values(pd.Series(texts), path="t.csv", lines=lines, columns="value")
+        except KztradeError as exc:
+            # Only a column where nothing shows the decimal mark may be refused.
+            assert "ambiguous number" in str(exc), (texts, str(exc))
+            assert not shows_mark, texts
+            return
+    assert values.tolist() == pytest.approx(expected, rel=1e-12), texts
 
 
 # --------------------------------------------------------------------------- frames
