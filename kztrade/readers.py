@@ -437,7 +437,9 @@ def read_dots(
             f"the two sheets name different reporters: {sorted(reporter_names)}", path=path
         )
     (reporter_name,) = reporter_names
-    if is_aggregate_name(reporter_name):
+    # The IMF's World workbook (every reporter's trade, summed) maps to WLD, an aggregate the
+    # schema knows; other groups (EU, regions) have no code.
+    if is_aggregate_name(reporter_name) and reporter_name.strip().lower() != "world":
         raise ParseError(
             f"the workbook's reporter {reporter_name!r} is a group of economies, not one "
             "economy: its rows cannot be mapped to a reporter code; read the members' "

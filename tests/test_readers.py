@@ -305,3 +305,23 @@ def test_a_file_of_the_wrong_kind_says_which_reader_to_use(data_dir):
         read_bns(data_dir / "dots_mongolia.xlsx", flow="export")
     with pytest.raises(ParseError, match="read_dots expects an .xlsx workbook"):
         read_dots(data_dir / "bns_exports_by_partner.csv")
+
+
+@pytest.mark.parametrize(
+    ("reporter", "expected"),
+    [("World", "WLD"), ("European Union", "a group of economies")],
+)
+def test_dots_group_reporters(data_dir, tmp_path, reporter, expected):
+    # The IMF's World workbook sums every reporter and maps to WLD; other groups have no code.
+    path = tmp_path / "group.xlsx"
+
+    def rename(wb):
+        for ws in wb.worksheets:
+            ws["B4"] = reporter
+
+    _edit_workbook(data_dir / "dots_mongolia.xlsx", path, rename)
+    if expected == "WLD":
+        assert set(read_dots(path)["reporter"]) == {"WLD"}
+    else:
+        with pytest.raises(ParseError, match=expected):
+            read_dots(path)
