@@ -862,6 +862,20 @@ def _locked(path: Path, *, blocking: bool = True):
         handle.close()  # closing releases the lock
 
 
+@contextlib.contextmanager
+def _staging_locked(staging: Path):
+    """Hold a new staging folder's lock from the moment its lock file has its name.
+
+    The file is made and locked under another name, then renamed: another run cleaning up
+    abandoned folders (:func:`_clean_abandoned`) sees either no lock file (a new folder,
+    left alone) or a locked one, never an unlocked file it would take for a dead run's.
+    """
+    fresh = staging / f"{_LOCK_NAME}.new"
+    with _locked(fresh) as held:
+        os.replace(fresh, staging / _LOCK_NAME)
+        yield held
+
+
 def _clean_abandoned(out: Path) -> None:
     """Remove staging folders whose run has ended without cleaning up (a crash, a kill)."""
     for folder in out.glob(f"{_STAGING_PREFIX}*"):
@@ -1767,7 +1781,7 @@ def build_report(
         try:
             with stop.deferred():  # a stop signal waits until the name is known
                 staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
-            with _locked(staging / _LOCK_NAME), _one_blas_thread():
+            with _staging_locked(staging), _one_blas_thread():
                 results = _run_jobs(plan, staging, options, n_jobs=n_jobs, progress=progress)
                 seconds = time.perf_counter() - t0
                 manifest = _manifest(results, options=options, started=started, seconds=seconds)
@@ -1846,7 +1860,7 @@ def run_notebook(
         try:
             with stop.deferred():  # a stop signal waits until the name is known
                 staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
-            with _locked(staging / _LOCK_NAME), _one_blas_thread():
+            with _staging_locked(staging), _one_blas_thread():
                 result = _execute(job, str(staging), options)
                 with stop.deferred(), _locked(out / _LOCK_NAME):
                     for name in result.files.values():

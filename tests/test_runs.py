@@ -494,3 +494,28 @@ def test_a_stop_right_after_the_staging_folder_is_made_leaves_no_folder(run, tmp
             reports.run_notebook(nb, parameters={"partner": "MNG"}, out=out, progress=False)
     assert len(made) == 1 and Path(made[0]).parent == out.resolve()
     assert not list(out.glob(".run-*"))
+
+
+def test_a_run_cleaning_up_never_takes_a_new_staging_folder_for_an_abandoned_one(tmp_path):
+    out = tmp_path / "out"
+    staging = out / ".run-new"
+    staging.mkdir(parents=True)
+    real_flock = reports.fcntl.flock
+    checked = []
+
+    def flock(fd, flags):
+        if not checked and os.path.dirname(os.readlink(f"/proc/self/fd/{fd}")) == str(staging):
+            checked.append(True)
+            reports._clean_abandoned(out)  # another run starts between making and locking
+            checked.append(staging.exists())
+        return real_flock(fd, flags)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reports.fcntl, "flock", flock)
+        with reports._staging_locked(staging) as held:
+            assert held
+            assert checked == [True, True]  # the folder survived the other run's clean-up
+            reports._clean_abandoned(out)  # and once locked it survives too
+            assert (staging / ".kztrade.lock").exists()
+    reports._clean_abandoned(out)  # released: now it is abandoned, and removed
+    assert not staging.exists()
