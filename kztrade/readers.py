@@ -680,7 +680,7 @@ def read_wide(
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = pathlib.Path(tmp) / "mongolia.csv"
-    ...     _ = path.write_text("partner,2019,2020\nKazakhstan,\"6,234.6\",1391.2\n")
+    ...     _ = path.write_text("partner,2019,2020\nKazakhstan,6234.6,1391.2\n")
     ...     f = read_wide(path, units="thousand USD", source="NSO-MN", reporter="MNG",
     ...                   flow="export", commodity="TOTAL")
     >>> f[["period", "reporter", "partner", "value_usd"]]

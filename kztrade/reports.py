@@ -1129,8 +1129,9 @@ def _failing_cell(nb, fallback):
     >>> import nbformat
     >>> ok, bad = nbformat.v4.new_code_cell("1"), nbformat.v4.new_code_cell("1 / 0")
     >>> bad.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError")]
-    >>> marker = nbformat.v4.new_markdown_cell("An Exception was encountered")
-    >>> _failing_cell(nbformat.v4.new_notebook(cells=[marker, ok, marker, bad]), 1)
+    >>> def marker():
+    ...     return nbformat.v4.new_markdown_cell("An Exception was encountered")
+    >>> _failing_cell(nbformat.v4.new_notebook(cells=[marker(), ok, marker(), bad]), 1)
     3
     """
     for i, cell in enumerate(nb.cells):

@@ -1,4 +1,5 @@
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from kztrade.cleaning import (
     to_iso3,
     unit_scale,
 )
-from kztrade.errors import ParseError, UnitsError, UnknownCountryError
+from kztrade.errors import KztradeWarning, ParseError, UnitsError, UnknownCountryError
 from kztrade.schema import make_frame
 
 
@@ -129,7 +130,9 @@ def test_extra_names_are_used_first():
 
 
 def test_hs_codes():
-    assert normalize_hs([101, "101", "HS27", "2709", 27, 10121, "total"]) == [
+    with pytest.warns(KztradeWarning, match="3 HS code"):
+        codes = normalize_hs([101, "101", "HS27", "2709", 27, 10121, "total"])
+    assert codes == [
         "0101",
         "0101",
         "27",
@@ -146,8 +149,13 @@ def test_hs_codes():
 
 @given(st.integers(min_value=1, max_value=99999))
 def test_hs_codes_keep_digits(code):
-    (out,) = normalize_hs([code])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (out,) = normalize_hs([code])
     assert len(out) % 2 == 0 and int(out) == code
+    # A restored leading zero is said, never done silently.
+    restored = [w for w in caught if issubclass(w.category, KztradeWarning)]
+    assert len(restored) == len(str(code)) % 2
 
 
 def frame(commodities, partners=("MNG",), values=None):
