@@ -834,6 +834,7 @@ CASES = [
         "comtrade_truncated.csv",
         read_comtrade,
         ParseError,
+        "line 3",
         "(cut off|wrong number of fields)",
         "download (it|the file) again",
         what="Comtrade download cut mid-line",
