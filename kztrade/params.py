@@ -116,7 +116,7 @@ def check_code(name: str, value, *, aggregate: bool = False, empty: bool = False
     >>> check_code("partner", "EUN")
     Traceback (most recent call last):
     ...
-    kztrade.errors.ParameterError: parameter 'partner' must be an ISO 3166 alpha-3 code in capitals, got 'EUN'; it is not in the ISO 3166 table; ... are not supported as a notebook's partner: give one country's ISO 3166 alpha-3 code, e.g. partner='DEU' for Germany, and run the notebook once per country
+    kztrade.errors.ParameterError: parameter 'partner' must be an ISO 3166 alpha-3 code in capitals, got 'EUN'; it is not in the ISO 3166 table; ... are not supported as a notebook's partner: give one country's code, e.g. partner='DEU' for Germany
     """  # noqa: E501
     if not isinstance(value, str):
         raise ParameterError(
@@ -143,11 +143,9 @@ def check_code(name: str, value, *, aggregate: bool = False, empty: bool = False
         # writes EUN for the European Union); a notebook analyses one country's trade.
         hint = (
             "it is not in the ISO 3166 table; find a country's code with country_converter, "
-            "e.g. coco.convert('Mongolia', to='ISO3'). Groups of countries (such as 'EUN', "
-            "the European Union in WITS) and other codes that are not one country (areas "
-            "not specified, special categories, bunkers) are not supported as a notebook's "
-            f"{name}: give one country's ISO 3166 alpha-3 code, e.g. {name}='DEU' for "
-            "Germany, and run the notebook once per country"
+            "e.g. coco.convert('Mongolia', to='ISO3'). Groups (such as 'EUN', the EU in "
+            "WITS) and other codes that are not one country are not supported as a "
+            f"notebook's {name}: give one country's code, e.g. {name}='DEU' for Germany"
         )
     else:
         hint = "give three capital letters such as 'MNG', 'CHN' or 'RUS'"

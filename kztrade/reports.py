@@ -1213,6 +1213,36 @@ def _execute(job: Job, staging: str, options: dict) -> Result:
     return result
 
 
+def _checked(declared: Mapping, values: Mapping, *, notebook: str, from_text: bool) -> dict:
+    """Convert and check parameter values, naming every problem of both kinds at once.
+
+    Types are converted first (:func:`kztrade.notebooks.bind_parameters`); when some do not
+    convert, the values that did are still checked (:func:`kztrade.params.check_values`), so
+    that one run of the command lists a wrong type and a wrong code together.
+    """
+    try:
+        given = bind_parameters(declared, values, notebook=notebook, from_text=from_text)
+    except ParameterError as exc:
+        typed: dict = {}
+        for name, value in values.items():
+            try:
+                one = bind_parameters(
+                    declared, {name: value}, notebook=notebook, from_text=from_text
+                )
+            except ParameterError:
+                continue
+            typed.update(one)
+        try:
+            check_values(declared, typed, notebook=notebook)
+        except ParameterError as more:
+            suffix = "; its parameters are: "
+            head, _, known = str(exc).rpartition(suffix)
+            extra = str(more).removeprefix(f"{notebook}: ").rpartition(suffix)[0]
+            raise ParameterError(f"{head}; {extra}{suffix}{known}") from None
+        raise
+    return check_values(declared, given, notebook=notebook)
+
+
 def _plan(
     notebooks: Sequence[str | Path],
     partners: Sequence[str] | None,
@@ -1275,10 +1305,7 @@ def _plan(
         elif _PARTNER in declared and partners:
             runs = [{_PARTNER: p} for p in partners]
         for extra in runs:
-            given = bind_parameters(
-                declared, {**own, **extra}, notebook=path.stem, from_text=from_text
-            )
-            check_values(declared, given, notebook=path.stem)
+            given = _checked(declared, {**own, **extra}, notebook=path.stem, from_text=from_text)
             injected_source(given, notebook=path.stem)
             resolved = {name: p.default for name, p in declared.items()} | given
             name, title = path.stem, _title(path)

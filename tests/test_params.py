@@ -58,7 +58,7 @@ def test_group_and_non_country_codes_say_what_to_give_instead(code):
     message = str(info.value)
     assert message.startswith("parameter 'partner' must be an ISO 3166 alpha-3 code")
     assert f"got {code!r}; it is not in the ISO 3166 table" in message
-    assert "Groups of countries (such as 'EUN', the European Union in WITS)" in message
+    assert "Groups (such as 'EUN', the EU in WITS)" in message
     assert "are not supported as a notebook's partner" in message
     assert "partner='DEU' for Germany" in message
     assert "coco.convert('Mongolia', to='ISO3')" in message
@@ -69,3 +69,16 @@ def test_the_message_names_the_parameter_it_is_about():
         ParameterError, match="not supported as a notebook's reporter: .*reporter='DEU'"
     ):
         params.check_code("reporter", "EUN")
+
+
+def test_every_parameter_problem_is_named_in_one_run(tmp_path, capsys):
+    # A wrong type, a wrong year and a wrong code: one run of the command names all three.
+    from kztrade.cli import EXIT_USAGE, main
+
+    argv = ["run", "trade_overview", "--out", str(tmp_path / "out")]
+    argv += ["-p", "last_year", "abc", "-p", "first_year", "15", "-p", "partner", "XXX"]
+    assert main(argv) == EXIT_USAGE
+    message = capsys.readouterr().err
+    for problem in ("'last_year' must be an integer", "'first_year' must be a year", "'XXX'"):
+        assert problem in message
+    assert not (tmp_path / "out").exists()
