@@ -563,7 +563,8 @@ def _bad(
 
 
 def _text_series(values: list[str], index: np.ndarray) -> pd.Series:
-    return pa.array(values, pa.string()).take(pa.array(index)).to_pandas()
+    # pandas keeps text as Arrow large_string: built so, the column is not copied again.
+    return pa.array(values, pa.large_string()).take(pa.array(index)).to_pandas()
 
 
 def _numbers(source: _Source, scan: _Scan, column: str) -> np.ndarray:
@@ -713,7 +714,7 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
     columns["flow"] = flow_column
     columns["commodity"] = _text_series(*texts.pop("commodity"))
     columns["value_usd"] = values
-    columns["source"] = pa.nulls(n, pa.string()).fill_null(source_name).to_pandas()
+    columns["source"] = _text_series([source_name], np.zeros(n, np.int32))
     if weight is not None:
         columns["net_weight_kg"] = weight
     return pd.DataFrame(columns, copy=False)
