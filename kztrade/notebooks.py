@@ -1353,41 +1353,82 @@ def growth_table(frame, *, units: str = "millions"):
 def mirror_table(frame, *, units: str = "millions"):
     """Lay out :func:`kztrade.mirror.mirror` results: both reports and the gap, by year.
 
+    Each row shows both countries' figures as reported, then the same figures on the
+    exporter's FOB basis (the importer's CIF figure divided by the ``cif_fob`` factor, said
+    in the header) and the gap between those two columns. The gap is computed from the
+    figures as shown, so that it is their difference to the last digit; its share of the
+    mean is computed from the unrounded figures.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`kztrade.mirror.mirror` of one reporter and partner.
+    units : {"millions", "billions", "thousands"}, default "millions"
+
+    Returns
+    -------
+    DataFrame
+        One row per year and direction, as text for reading. Without a CIF/FOB
+        adjustment (``cif_fob=1``) the FOB-basis columns are left out and the gap is that
+        of the reported figures.
+
     Examples
     --------
     >>> from kztrade.mirror import mirror
     >>> from kztrade.schema import make_frame
     >>> kaz = make_frame({"period": 2019, "reporter": "KAZ", "partner": "MNG",
-    ...                   "flow": "export", "commodity": "TOTAL",
-    ...                   "value_usd": 58.246573e6, "source": "IMF-DOTS"}, freq="Y")
+    ...                   "flow": ["export", "import"], "commodity": "TOTAL",
+    ...                   "value_usd": [58.246573e6, 1.75e6], "source": "IMF-DOTS"}, freq="Y")
     >>> mng = make_frame({"period": 2019, "reporter": "MNG", "partner": "KAZ",
-    ...                   "flow": "import", "commodity": "TOTAL",
-    ...                   "value_usd": 29.108839e6, "source": "IMF-DOTS"}, freq="Y")
+    ...                   "flow": ["import", "export"], "commodity": "TOTAL",
+    ...                   "value_usd": [29.108839e6, 6.23e6], "source": "IMF-DOTS"}, freq="Y")
     >>> table = mirror_table(mirror(kaz, mng, cif_fob=1.06))
-    >>> table.index.tolist(), table.iloc[0].tolist()
-    (['2019'], ['KAZ→MNG', '58.25', '29.11', '27.46', '30.79', '+71.8%', ''])
+    >>> table.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['Direction', 'KAZ reports, USD m', 'MNG reports, USD m',
+     'KAZ, FOB basis (imports ÷ 1.06), USD m', 'MNG, FOB basis (imports ÷ 1.06), USD m',
+     'Gap KAZ − MNG, FOB basis, USD m', 'Gap, % of mean', 'Note']
+    >>> table.values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['KAZ→MNG', '58.25', '29.11', '58.25', '27.46', '30.79', '+71.8%', ''],
+     ['MNG→KAZ', '1.75', '6.23', '1.65', '6.23', '-4.58', '-116.2%', '']]
     """
     scale, unit = _UNITS[units]
     if frame.empty:
         return pd.DataFrame()
     reporter = str(frame["reporter"].iloc[0])
     partner = str(frame["partner"].iloc[0])
+    factor = float(frame["cif_fob"].iloc[0]) if "cif_fob" in frame.columns else 1.0
     rows = frame.sort_values(["direction", "period"])
-    table = pd.DataFrame(
-        {
-            "Year": rows["period"].astype(str),
-            "Direction": rows["direction"],
-            f"{reporter} reports, {unit}": rows["reporter_usd"].map(lambda v: _money(v, scale)),
-            f"{partner} reports, {unit}": rows["partner_usd"].map(lambda v: _money(v, scale)),
-            f"{partner} reports, FOB, {unit}": rows["partner_fob_usd"].map(
-                lambda v: _money(v, scale)
-            ),
-            f"Gap, {unit}": rows["discrepancy_usd"].map(lambda v: _money(v, scale)),
-            "Gap, % of mean": rows["discrepancy_rel"].map(_pct),
-            "Note": rows["note"].fillna(""),
-        }
-    )
-    return table.set_index("Year")
+
+    def shown(values):
+        return values.to_numpy(dtype="float64") / scale
+
+    def text(values):
+        return [_money(v, 1.0) for v in values]
+
+    columns = {
+        "Year": rows["period"].astype(str).to_numpy(),
+        "Direction": rows["direction"].to_numpy(),
+        f"{reporter} reports, {unit}": text(shown(rows["reporter_usd"])),
+        f"{partner} reports, {unit}": text(shown(rows["partner_usd"])),
+    }
+    if factor != 1.0:
+        basis = f"FOB basis (imports ÷ {factor:g})"
+        left, right = shown(rows["reporter_fob_usd"]), shown(rows["partner_fob_usd"])
+        columns[f"{reporter}, {basis}, {unit}"] = text(left)
+        columns[f"{partner}, {basis}, {unit}"] = text(right)
+        gap_label = f"Gap {reporter} − {partner}, FOB basis, {unit}"
+    else:
+        left, right = shown(rows["reporter_usd"]), shown(rows["partner_usd"])
+        gap_label = f"Gap {reporter} − {partner}, {unit}"
+    # the difference of the two columns as displayed (2 decimals), not the rounded exact
+    # gap, which can differ from it in the last digit
+    # rounded as the text shows them (format's rounding; np.round can differ by 0.01)
+    left, right = (np.array([float(f"{v:.2f}") for v in side]) for side in (left, right))
+    gap = np.round(left - right, 2) + 0.0  # + 0.0: no "-0.00"
+    columns[gap_label] = text(gap)
+    columns["Gap, % of mean"] = rows["discrepancy_rel"].map(_pct).to_numpy()
+    columns["Note"] = rows["note"].fillna("").to_numpy()
+    return pd.DataFrame(columns).set_index("Year")
 
 
 def structure_table(frame, *, of: str = "commodity", units: str = "millions"):
@@ -1485,6 +1526,13 @@ def backtest_table(result):
 def forecast_table(result, *, units: str = "auto"):
     """Lay out a forecast: the point forecast and its intervals, by period.
 
+    Parameters
+    ----------
+    result : kztrade.forecast.ForecastResult
+    units : {"auto", "thousands", "millions", "billions"}, default "auto"
+        ``"auto"`` chooses from the point forecast's typical size, so that wide upper
+        bounds do not push a series of millions into billions.
+
     Examples
     --------
     >>> import pandas as pd
@@ -1509,7 +1557,7 @@ def forecast_table(result, *, units: str = "auto"):
     2027          135.00     118.00 – 152.00     106.00 – 170.00
     """
     if units == "auto":
-        units = _auto_units(float(result.intervals.abs().max().max()))
+        units = _auto_units(result.mean)
     scale, unit = _UNITS[units]
     out = pd.DataFrame({f"Forecast, {unit}": result.mean.map(lambda v: _money(v, scale))})
     for level in result.levels:
@@ -2132,20 +2180,51 @@ def span(frame) -> str:
     return str(first) if first == last else f"{first}–{last}"
 
 
-def _auto_units(largest: float) -> str:
-    return "billions" if abs(largest) >= 1e9 else "millions"
+def _auto_units(values) -> str:
+    """The unit for USD figures of this typical size: the median absolute finite value.
+
+    The median, not the largest value, so that a wide upper interval bound does not turn
+    a series of some hundred millions into a column of "0.14" billions. The thresholds are
+    those of the figures in the text (``135.18 M USD``).
+
+    Examples
+    --------
+    >>> _auto_units([120e6, 135e6, 150e6, 1.5e9])
+    'millions'
+    >>> _auto_units([25e9, 31e9]), _auto_units([450e3, 610e3])
+    ('billions', 'thousands')
+    """
+    values = np.abs(np.asarray(values, dtype=float).ravel())
+    values = values[np.isfinite(values)]
+    typical = float(np.median(values)) if values.size else 0.0
+    if typical >= 1e9:
+        return "billions"
+    return "millions" if typical >= 1e6 else "thousands"
+
+
+def _tick_decimals(locations, scale: float) -> int:
+    """The fewest decimals that show every tick at ``locations / scale`` exactly."""
+    values = [v / scale for v in locations if np.isfinite(v)]
+    for decimals in range(7):
+        if all(abs(round(v, decimals) - v) <= 1e-9 * max(1.0, abs(v)) for v in values):
+            return decimals
+    return 6
 
 
 def usd_axis(ax, *, units: str = "auto"):
-    """Label a chart's y-axis in USD millions (or billions) when it was drawn in USD.
+    """Label a chart's y-axis in USD thousands, millions or billions when drawn in USD.
 
-    ``units="auto"`` chooses billions when the axis reaches a billion, else millions.
+    ``units="auto"`` chooses the unit from the typical size of the lines drawn (their
+    median absolute value; the axis limits when there are no lines), so that a shaded
+    interval reaching far above the data does not decide it. Tick labels carry as many
+    decimals as their spacing needs.
 
     Examples
     --------
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
-    >>> _ = ax.plot([0, 1], [0, 2.5e8])
+    >>> _ = ax.plot([0, 1, 2], [1.2e8, 1.4e8, 2.5e8])
+    >>> _ = ax.fill_between([1, 2], [0, 0], [2e9, 3e9])
     >>> ax = usd_axis(ax)
     >>> ax.get_ylabel(), ax.yaxis.get_major_formatter()(2.5e8, 0)
     ('USD millions', '250')
@@ -2154,9 +2233,16 @@ def usd_axis(ax, *, units: str = "auto"):
     from matplotlib.ticker import FuncFormatter
 
     if units == "auto":
-        units = _auto_units(max(abs(v) for v in ax.get_ylim()))
+        drawn = [line.get_ydata() for line in ax.get_lines()]
+        values = np.concatenate([np.asarray(y, dtype=float) for y in drawn]) if drawn else []
+        units = _auto_units(values if len(values) else ax.get_ylim())
     scale, _ = _UNITS[units]
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value / scale:,.0f}"))
+
+    def label(value, _pos):
+        decimals = _tick_decimals(ax.yaxis.get_majorticklocs(), scale)
+        return f"{value / scale:,.{decimals}f}"
+
+    ax.yaxis.set_major_formatter(FuncFormatter(label))
     ax.set_ylabel(f"USD {units}")
     return ax
 

@@ -1,0 +1,165 @@
+"""The computed text, tables and axes of the notebooks say what the figures say."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from kztrade import datasets, forecast, mirror, notebooks
+from kztrade.forecast import ForecastResult
+
+
+@pytest.fixture(scope="module")
+def trade():
+    return datasets.load_partner_annual()
+
+
+@pytest.fixture(scope="module")
+def partner_mirror():
+    return datasets.load_mirror_annual()
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+@pytest.mark.parametrize("partner", ["MNG", "CHN"])
+@pytest.mark.parametrize("cif_fob", [1.06, 1.0])
+def test_mirror_table_gap_is_the_difference_of_the_columns_shown(
+    trade, partner_mirror, partner, cif_fob
+):
+    own = notebooks.select(trade, reporter="KAZ", partner=partner, source="IMF-DOTS")
+    other = notebooks.select(partner_mirror, reporter=partner, partner="KAZ", source="IMF-DOTS")
+    table = notebooks.mirror_table(mirror.mirror(own, other, cif_fob=cif_fob))
+    gap = next(c for c in table.columns if c.startswith("Gap KAZ"))
+    numbers = [c for c in table.columns if c.endswith("USD m") and c != gap]
+    left, right = numbers[-2:]
+    if cif_fob == 1.0:
+        assert (left, right) == ("KAZ reports, USD m", f"{partner} reports, USD m")
+    else:
+        assert left == "KAZ, FOB basis (imports ÷ 1.06), USD m"
+        assert right == f"{partner}, FOB basis (imports ÷ 1.06), USD m"
+    rows = table[(table[left] != "–") & (table[right] != "–")]
+    assert len(rows) >= 10
+    for _, row in rows.iterrows():
+        assert _number(row[gap]) == pytest.approx(
+            round(_number(row[left]) - _number(row[right]), 2), abs=1e-9
+        )
+        # the FOB basis divides the importer's figure only, as the header says
+        exporter = row["Direction"].split("→")[0]
+        for side, column in (("KAZ", left), (partner, right)):
+            reported = _number(row[f"{side} reports, USD m"])
+            expected = reported if side == exporter else reported / cif_fob
+            # both figures are rounded to 0.01: the reported one before dividing, this one after
+            assert _number(row[column]) == pytest.approx(expected, abs=0.011)
+
+
+def _result(mean, upper):
+    years = pd.period_range("2026", periods=len(mean), freq="Y")
+    mean = np.asarray(mean, dtype=float)
+    upper = np.asarray(upper, dtype=float)
+    return ForecastResult(
+        mean=pd.Series(mean, index=years),
+        intervals=pd.DataFrame(
+            {"lower_80": mean * 0.5, "upper_80": upper * 0.5 + mean * 0.5, "lower_95": mean * 0.2,
+             "upper_95": upper},
+            index=years,
+        ),
+        model="naive", candidate="naive", transform="log", season_length=1, levels=(80, 95),
+        forecasts=pd.DataFrame(index=years), candidates={},
+        backtest=pd.DataFrame({"candidate": ["naive"], "model": ["naive"], "mase": [1.0],
+                               "smape": [10.0], "origins": 3, "note": "", "chosen": [True]}),
+    )  # fmt: skip
+
+
+def test_a_series_of_hundreds_of_millions_is_shown_in_millions_despite_wide_intervals():
+    history = pd.Series(
+        [60e6, 95e6, 120e6, 80e6, 140e6, 135e6],
+        index=pd.period_range("2020", periods=6, freq="Y"),
+    )
+    result = _result([135e6, 135e6, 135e6], [0.53e9, 0.97e9, 1.51e9])
+    table = notebooks.forecast_table(result)
+    assert table.columns[0] == "Forecast, USD m"
+    assert table.iloc[0, 0] == "135.00"
+    fig, ax = plt.subplots()
+    forecast.plot_forecast(result, history=history, ax=ax)
+    notebooks.usd_axis(ax)
+    fig.canvas.draw()
+    assert ax.get_ylabel() == "USD millions"
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert len(ticks) >= 3
+    assert len(set(ticks)) == len(ticks), ticks
+    assert max(_number(t) for t in ticks) >= 1000  # the interval reaches 1.5 bn: 1,500 m
+
+
+def test_tick_labels_stay_distinct_when_the_unit_is_large_for_the_axis():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [1.2e9, 1.5e9, 1.9e9])
+    ax.set_ylim(1.0e9, 2.0e9)
+    notebooks.usd_axis(ax)
+    fig.canvas.draw()
+    assert ax.get_ylabel() == "USD billions"
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert len(set(ticks)) == len(ticks) >= 3, ticks
+
+
+@pytest.fixture(scope="module")
+def mongolia_forecast(trade):
+    monthly = datasets.load_total_monthly()
+    history, _ = notebooks.forecast_series(
+        trade, monthly, series="partner", partner="MNG", flow="turnover",
+        sources=["COMTRADE", "BNS"],
+    )  # fmt: skip
+    return forecast.auto_forecast(history, horizon=3)
+
+
+def test_forecast_reading_says_how_the_model_was_chosen(mongolia_forecast):
+    result = mongolia_forecast
+    text = notebooks.explain_forecast(result, what="turnover").text
+    table = result.backtest
+    chosen = table[table["chosen"]].iloc[0]
+    assert "smallest error" not in text
+    assert f"MASE) of {chosen['mase']:.2f}" in text
+    naive = table.loc[table["candidate"] == "naive", "mase"].iloc[0]
+    assert f"against {naive:.2f} for the naive forecast" in text
+    singles = table[
+        table["candidate"].isin(forecast.BASE_CANDIDATES) & ~table["chosen"] & table["mase"].notna()
+    ].sort_values("mase")
+    best = singles.iloc[0]
+    if result.candidate == "median":
+        assert text.count("point-wise median") == 1
+        assert "fixed rule" in text
+    else:
+        assert "guard" in text or "fewer could be" in text
+    if best["mase"] < chosen["mase"]:
+        assert f"{best['model']} scored better ({best['mase']:.2f})" in text
+    else:
+        assert f"{best['model']}, had {best['mase']:.2f}" in text
+
+
+@pytest.mark.parametrize(
+    ("values", "branch"),
+    [
+        ([10.0, 11, 12, 13], "fewer could be"),  # too short for three models' backtests
+        ([10.0, 11, 12, 13, 14, 15, 16, 17], None),
+    ],
+)
+def test_forecast_reading_names_the_branch_of_the_rule_that_applied(values, branch):
+    y = pd.Series(values, index=pd.period_range("2015", periods=len(values), freq="Y"))
+    result = forecast.auto_forecast(y, horizon=2)
+    text = notebooks.explain_forecast(result, what="turnover").text
+    median = result.backtest[result.backtest["candidate"] == "median"]
+    if result.candidate == "median":
+        expected = "That median is the fixed rule"
+    elif len(median) and median["mase"].notna().all():
+        expected = "guard against broken fits"
+    else:
+        expected = "fewer could be"
+    assert expected in text
+    if branch is not None:
+        assert branch == expected
+    assert re.search(r"\b1 rolling origins\b", text) is None
