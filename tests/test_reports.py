@@ -623,7 +623,11 @@ def test_trade_overview_shows_the_figures_of_the_data(defaults, data):
     for year in (2019, 2020):
         k = float(kaz.loc[kaz["period"].dt.year == year, "value_usd"].iloc[0])
         m = float(mng.loc[mng["period"].dt.year == year, "value_usd"].iloc[0])
-        assert f"{year} KAZ→MNG {k / 1e6:.2f} {m / 1e6:.2f} {m / 1.06 / 1e6:.2f}" in text
+        # as reported, then on the FOB basis (MNG's CIF imports / 1.06), then the gap: the
+        # difference of the two FOB columns as shown
+        k_shown, m_fob = f"{k / 1e6:.2f}", f"{m / 1.06 / 1e6:.2f}"
+        gap = f"{float(k_shown) - float(m_fob):.2f}"
+        assert f"{year} KAZ→MNG {k_shown} {m / 1e6:.2f} {k_shown} {m_fob} {gap}" in text
     months = data["monthly"][data["monthly"]["period"].dt.year.isin([2025, 2026])]
     months = months[months["period"].dt.month <= 6]
     by_year = months.groupby(months["period"].dt.year)["value_usd"].sum()
@@ -655,7 +659,15 @@ def test_turnover_forecast_shows_model_intervals_and_projection(defaults, data):
     text = check_page(defaults.out / "turnover_forecast_MNG.html", images=2)
     figures = {r.job.name: r.figures for r in defaults.results}["turnover_forecast_MNG"]
     model = figures["model"]["value"]
-    assert f"Kazakhstan–Mongolia turnover for 2026–2028 uses {model}" in text
+    # the fixed rule: the median of four, unless the guard sets it aside
+    assert model.startswith("median(")
+    assert "Kazakhstan–Mongolia turnover for 2026–2028 is the point-wise median" in text
+    assert "That median is the fixed rule for every series" in text
+    assert "smallest error" not in text
+    mase, best = figures["mase"]["value"], figures["best_single_mase"]["value"]
+    assert f"(MASE) of {mase:.2f}, against {figures['naive_mase']['value']:.2f}" in text
+    if best < mase:
+        assert f"{figures['best_single_model']['value']} scored better ({best:.2f})" in text
     assert re.search(rf"{re.escape(model)} [\d.]+ [\d.]+ \d+% \d+% ✓", text)
     for year in (2026, 2027, 2028):
         assert re.search(rf"{year} [\d.,]+ [\d.,]+ – [\d.,]+ [\d.,]+ – [\d.,]+", text)
@@ -685,8 +697,9 @@ def test_a_second_partner_and_a_partner_without_data(second, data):
     text = check_page(out / "trade_overview_CHN.html", images=3)
     assert f"trade with China came to {usd(now.sum())} (BNS)" in text
     assert f"a deficit of {usd(now['import'] - now['export'])} for Kazakhstan" in text
+    assert "CHN→KAZ" in text and "KAZ, FOB basis (imports ÷ 1.06), USD m" in text
     text = check_page(out / "turnover_forecast_CHN.html", images=2)
-    assert "The forecast of Kazakhstan–China imports for 2026–2028 uses" in text
+    assert "The forecast of Kazakhstan–China imports for 2026–2028 " in text
     months = data["monthly"][
         (data["monthly"]["period"].dt.year == 2026) & (data["monthly"]["flow"] == "import")
     ]
