@@ -71,6 +71,9 @@ __all__ = [
     "structure_table",
     "backtest_table",
     "forecast_table",
+    "claims_table",
+    "verdicts_table",
+    "checks_table",
     "Highlights",
     "overview_highlights",
     "structure_highlights",
@@ -1569,6 +1572,194 @@ def forecast_table(result, *, units: str = "auto"):
         ]
     out.index = out.index.astype(str)
     return out
+
+
+def _millions(value, *, digits: int = 3) -> str:
+    """USD as millions with at least ``digits`` significant digits: "60.90", "0.466"."""
+    if value is None or pd.isna(value) or not np.isfinite(value):
+        return "–"
+    millions = float(value) / 1e6
+    places = math.floor(math.log10(abs(millions))) + 1 if millions else 1
+    return f"{millions:,.{max(2, digits - places)}f}"
+
+
+def _stated_value(value, unit, *, finer: bool = False) -> str:
+    # a check's value is USD or, for a growth rate, a fraction; the bounds of what the
+    # stated digits allow (``finer``) need one digit more than the stated figure
+    if value is None or pd.isna(value):
+        return "–"
+    if unit == "fraction":
+        return f"{float(value) * 100:+.{2 if finer else 1}f}%"
+    return _millions(value, digits=4 if finer else 3)
+
+
+def _text(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def claims_table(claims):
+    """Lay out :func:`kztrade.statements.parse_statements` results for reading.
+
+    Parameters
+    ----------
+    claims : DataFrame
+        One row per figure read from a statement.
+
+    Returns
+    -------
+    DataFrame
+        One row per figure, numbered from 1: its period, measure, value in USD millions,
+        stated growth on a year earlier, the words it was read from and any note or
+        problem; "–" where the statement gives no such figure.
+
+    Examples
+    --------
+    >>> from kztrade.statements import parse_statements
+    >>> claims = parse_statements(
+    ...     "In 2021 turnover with Mongolia reached 60.9 million USD (+48.1%). "
+    ...     "Imports were 466 thousand USD.", reporter="KAZ", partner="MNG", date="2022-05")
+    >>> table = claims_table(claims)
+    >>> table.iloc[:, :4]
+      Period   Measure Value, USD m Growth on a year earlier
+    #
+    1   2021  turnover        60.90                   +48.1%
+    2   2021    import        0.466                        –
+    >>> table["Read from"].tolist()
+    ['60.9 million USD (+48.1%)', '466 thousand USD']
+    """
+    from kztrade.statements import period_label
+
+    notes = [
+        "; ".join(part for part in (_text(note), _text(problem)) if part)
+        for note, problem in zip(claims["note"], claims["problem"], strict=True)
+    ]
+    table = pd.DataFrame(
+        {
+            "#": range(1, len(claims) + 1),
+            "Period": [
+                period_label(y, f, last)
+                for y, f, last in zip(
+                    claims["year"], claims["first_month"], claims["last_month"], strict=True
+                )
+            ],
+            "Measure": claims["measure"].map(_text).to_numpy(),
+            "Value, USD m": claims["value_usd"].map(_millions).to_numpy(),
+            "Growth on a year earlier": claims["growth"]
+            .map(lambda g: "–" if pd.isna(g) else _pct(float(g)))
+            .to_numpy(),
+            "Read from": claims["text"].map(_text).to_numpy(),
+            "Note": notes,
+        }
+    )
+    return table.set_index("#")
+
+
+def verdicts_table(verdicts):
+    """Lay out :func:`kztrade.statements.verdicts` for reading: one row per figure and source.
+
+    Parameters
+    ----------
+    verdicts : DataFrame
+        The result of :func:`kztrade.statements.verdicts`.
+
+    Returns
+    -------
+    DataFrame
+        Stated and recorded values in USD millions and growth rates in percent, "–" where
+        there is none, the verdict and its reason.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v = pd.DataFrame({"claim": [0, 0], "label": "export 2023",
+    ...     "data_source": ["BNS", "IMF-DOTS"], "stated_usd": 124.3e6,
+    ...     "recorded_usd": [124.2772e6, float("nan")], "stated_growth": float("nan"),
+    ...     "recorded_growth": float("nan"), "verdict": ["consistent", "not checkable"],
+    ...     "reason": ["BNS records 124.3 M USD", "IMF-DOTS: no 2023 figure"]})
+    >>> verdicts_table(v)[["Against", "Stated, USD m", "Recorded, USD m", "Stated growth"]]
+                  Against Stated, USD m Recorded, USD m Stated growth
+    Figure
+    export 2023       BNS        124.30          124.28             –
+    export 2023  IMF-DOTS        124.30               –             –
+    """
+    table = pd.DataFrame(
+        {
+            "Figure": verdicts["label"].map(_text).to_numpy(),
+            "Against": verdicts["data_source"].map(_text).to_numpy(),
+            "Stated, USD m": verdicts["stated_usd"].map(_millions).to_numpy(),
+            "Recorded, USD m": verdicts["recorded_usd"].map(_millions).to_numpy(),
+            "Stated growth": verdicts["stated_growth"]
+            .map(lambda g: _stated_value(g, "fraction"))
+            .to_numpy(),
+            "Recorded growth": verdicts["recorded_growth"]
+            .map(lambda g: _stated_value(g, "fraction"))
+            .to_numpy(),
+            "Verdict": verdicts["verdict"].map(_text).to_numpy(),
+            "Why": verdicts["reason"].map(_text).to_numpy(),
+        }
+    )
+    return table.set_index("Figure")
+
+
+def checks_table(checked):
+    """Lay out :func:`kztrade.statements.check_statements` results, every check a row.
+
+    Parameters
+    ----------
+    checked : DataFrame
+        The result of :func:`kztrade.statements.check_statements`.
+
+    Returns
+    -------
+    DataFrame
+        Amounts in USD millions; growth rates in percent and their differences in
+        percentage points ("pp"); "–" where a value is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"label": "turnover 2021", "check": ["value", "growth"],
+    ...     "data_source": "BNS", "base_period": ["", "2020"], "unit": ["USD", "fraction"],
+    ...     "stated": [60.9e6, 0.481], "stated_low": [60.85e6, 0.4805],
+    ...     "stated_high": [60.95e6, 0.4815], "recorded": [57.13e6, 0.9494],
+    ...     "difference": [3.77e6, -0.4684], "verdict": "inconsistent", "reason": ""})
+    >>> checks_table(c).iloc[:, 3:7]
+                  Stated, USD m or %       Stated range Recorded Difference
+    Figure
+    turnover 2021              60.90      60.85 – 60.95    57.13       3.77
+    turnover 2021             +48.1%  +48.05% – +48.15%   +94.9%   -46.8 pp
+    """
+    units = checked["unit"].to_numpy()
+
+    def values(column, *, finer=False):
+        return [
+            _stated_value(v, u, finer=finer) for v, u in zip(checked[column], units, strict=True)
+        ]
+
+    differences = [
+        "–" if pd.isna(d) else (f"{float(d) * 100:+.1f} pp" if u == "fraction" else _millions(d))
+        for d, u in zip(checked["difference"], units, strict=True)
+    ]
+    table = pd.DataFrame(
+        {
+            "Figure": checked["label"].map(_text).to_numpy(),
+            "Check": checked["check"].map(_text).to_numpy(),
+            "Against": checked["data_source"].map(_text).to_numpy(),
+            "Base period": checked["base_period"].map(_text).to_numpy(),
+            "Stated, USD m or %": values("stated"),
+            "Stated range": [
+                f"{lo} – {hi}" if "–" not in (lo, hi) else "–"
+                for lo, hi in zip(
+                    values("stated_low", finer=True), values("stated_high", finer=True), strict=True
+                )
+            ],
+            "Recorded": values("recorded"),
+            "Difference": differences,
+            "Verdict": checked["verdict"].map(_text).to_numpy(),
+            "Why": checked["reason"].map(_text).to_numpy(),
+        }
+    )
+    return table.set_index("Figure")
 
 
 # -- computed text -----------------------------------------------------------------------

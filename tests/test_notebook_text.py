@@ -163,3 +163,34 @@ def test_forecast_reading_names_the_branch_of_the_rule_that_applied(values, bran
     if branch is not None:
         assert branch == expected
     assert re.search(r"\b1 rolling origins\b", text) is None
+
+
+def test_statement_tables_show_millions_and_no_missing_value_markers(trade):
+    from kztrade import statements
+
+    claims = statements.parse_statements(
+        "In 2021 the trade turnover between Kazakhstan and Mongolia reached 60.9 million US "
+        "dollars, 48.1% more than a year before. In January-April 2022 imports from Mongolia "
+        "were 466 thousand USD (-50.3%).",
+        reporter="KAZ",
+        partner="MNG",
+        date="2022-05",
+    )
+    checked = statements.check_statements(claims, [trade], sources=["BNS", "IMF-DOTS"])
+    tables = [
+        notebooks.claims_table(claims),
+        notebooks.verdicts_table(statements.verdicts(checked)),
+        notebooks.checks_table(checked),
+    ]
+    for table in tables:
+        cells = table.to_numpy().ravel().tolist()
+        assert all(isinstance(c, str) for c in cells)
+        shown = " ".join(cells + [str(i) for i in table.index])
+        assert not re.search(r"\bnan\b|<NA>|\bNone\b|\de[+-]\d", shown, flags=re.IGNORECASE)
+    claims_shown, _, checks = tables
+    assert claims_shown.loc[1, "Value, USD m"] == "60.90"
+    assert claims_shown.loc[2, "Value, USD m"] == "0.466"
+    bns = checks[(checks["Check"] == "value") & (checks["Against"] == "BNS")].iloc[0]
+    assert (bns["Stated, USD m or %"], bns["Recorded"]) == ("60.90", "57.13")
+    growth = checks[(checks["Check"] == "growth") & (checks["Against"] == "BNS")].iloc[0]
+    assert (growth["Recorded"], growth["Difference"]) == ("+94.9%", "-46.8 pp")
