@@ -84,6 +84,7 @@ __all__ = [
     "plot_concentration",
     "plot_contributions",
     "plot_projection",
+    "plot_by_source",
 ]
 
 _HERE = Path(__file__).resolve().parent
@@ -2755,6 +2756,83 @@ def forecast_series(trade, monthly, *, series: str, partner: str, flow: str, sou
     out.attrs["title"] = f"Kazakhstan's {measure} with the world, monthly"
     out.attrs["source"] = describe_sources(monthly)
     return out, monthly
+
+
+def plot_by_source(frame, *, measure: str = "turnover", ax=None):
+    """One measure of one reporter's trade with one partner, a line per source.
+
+    Each source has its own colour and marker, and the legend names the sources only.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A tidy frame of exports and imports of one reporter, partner and commodity, from
+        one or more sources.
+    measure : {"turnover", "export", "import", "balance"}, default "turnover"
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2019, 2019, 2020, 2020] * 2, "reporter": "KAZ",
+    ...                 "partner": "MNG", "flow": ["export", "import"] * 4,
+    ...                 "commodity": "TOTAL", "source": ["BNS"] * 4 + ["COMTRADE"] * 4,
+    ...                 "value_usd": [58e6, 2e6, 27e6, 2e6, 57e6, 2e6, 26e6, 1e6]}, freq="Y")
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_by_source(f, ax=ax)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_legend().get_title().get_text()
+    (['BNS', 'COMTRADE'], '')
+    >>> len({tuple(line.get_color()) if not isinstance(line.get_color(), str)
+    ...      else line.get_color() for line in ax.get_lines()})
+    2
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from kztrade.growth import with_turnover
+
+    measures = ("turnover", "export", "import", "balance")
+    if measure not in measures:
+        raise ParameterError(
+            f"plot_by_source: `measure` must be one of {measures}, got {measure!r}"
+        )
+    ax = plt.gca() if ax is None else ax
+    levels = with_turnover(frame)
+    rows = levels[levels["flow"].astype(object) == measure]
+    period = rows["period"]
+    monthly = period.dtype.freq.freqstr.startswith("M")
+    x = period.dt.to_timestamp() if monthly else period.dt.year
+    rows = pd.DataFrame(
+        {
+            "x": x.to_numpy(),
+            "value": rows["value_usd"].to_numpy(dtype="float64"),
+            "source": rows["source"].astype(str).to_numpy(),
+        }
+    )
+    order = sorted(rows["source"].unique())
+    sns.lineplot(
+        data=rows,
+        x="x",
+        y="value",
+        hue="source",
+        hue_order=order,
+        style="source",
+        style_order=order,
+        markers=True,
+        dashes=False,
+        ax=ax,
+    )
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, title=None)
+    ax.set_xlabel("")
+    return usd_axis(ax)
 
 
 def plot_projection(monthly, projection, *, ax=None):
