@@ -50,6 +50,20 @@ _CORE = re.compile(r"^(?P<sign>[+\-−–])?\s*(?P<digits>\d[\d\s\u00a0\u202f.,'
 _FOOTNOTE = re.compile(r"^(?P<num>.*\d)\s*(?P<mark>\*{1,3}|\((?:p|e|r)\)|(?<=[\d\s])[epr])$", re.I)
 
 
+def csv_file(path: PathType) -> Path:
+    """The path of an existing file that a CSV reader may open; an error naming the fix if not."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParseError("no such file", path=path)
+    if path.suffix.lower() in {".xlsx", ".xls", ".xlsm"}:
+        raise ParseError(
+            "this reader reads CSV text, not an Excel workbook; use read_dots for IMF DOTS "
+            "workbooks or read_wide for a table with periods across",
+            path=path,
+        )
+    return path
+
+
 def _warn(message: str, path, *, row=None, column=None) -> None:
     from kztrade.errors import location
 
@@ -146,15 +160,7 @@ def _read_csv(
 
     ``aliases`` maps other column names (e.g. Russian ones, lower case) to the expected ones.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ParseError("no such file", path=path)
-    if path.suffix.lower() in {".xlsx", ".xls", ".xlsm"}:
-        raise ParseError(
-            "this reader reads CSV text, not an Excel workbook; use read_dots for IMF DOTS "
-            "workbooks or read_wide for a table with periods across",
-            path=path,
-        )
+    path = csv_file(path)
     data = path.read_bytes()
     if data.startswith(_UTF8_BOM) and not data[3:].strip() or not data.strip():
         raise ParseError(

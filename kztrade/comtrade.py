@@ -32,7 +32,7 @@ import pyarrow.csv as pv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from kztrade._io import PathType
+from kztrade._io import PathType, csv_file
 from kztrade.cleaning import normalize_hs
 from kztrade.errors import KztradeWarning, ParameterError, ParseError
 from kztrade.schema import COLUMNS, FLOW_DTYPE, TOTAL, WORLD, make_frame
@@ -108,14 +108,7 @@ def _inspect(path: PathType) -> _Source:
     if path.is_dir():
         dataset = _parquet_dataset(path)
         return _Source(path, "parquet", list(dataset.schema.names))
-    if not path.is_file():
-        raise ParseError("no such file", path=path)
-    if path.suffix.lower() in {".xlsx", ".xls", ".xlsm"}:
-        raise ParseError(
-            "this reader reads CSV text, not an Excel workbook; use read_dots for IMF DOTS "
-            "workbooks or read_wide for a table with periods across",
-            path=path,
-        )
+    path = csv_file(path)
     with open(path, "rb") as fh:
         magic = fh.read(4)
     if magic == _PARQUET_MAGIC:
