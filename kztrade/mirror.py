@@ -6,6 +6,8 @@ importer's border) and exports FOB (free on board at the exporter's border); goo
 recorded in different months, attributed to different partners (transit, re-exports,
 country of origin vs consignment), or missed. :func:`mirror` puts both reports side by side,
 optionally converts CIF import values to FOB with a flat factor, and measures the gap.
+:func:`mirror_by_source` does so once for every source of the partner's report, each
+against the matching source of the reporter's own (:data:`COUNTERPARTS`).
 
 This module compares reports; it does not decide which one is right, estimate CIF/FOB
 margins per product or route, or load data (see :mod:`kztrade.datasets`).
@@ -21,7 +23,7 @@ import pandas as pd
 from kztrade.errors import DoubleCountingError, ParameterError
 from kztrade.schema import WORLD, frequency, validate
 
-__all__ = ["COLUMNS", "mirror"]
+__all__ = ["COLUMNS", "COUNTERPARTS", "mirror", "mirror_by_source"]
 
 #: Columns of the frame :func:`mirror` returns, in order.
 COLUMNS: tuple[str, ...] = (
@@ -45,6 +47,17 @@ COLUMNS: tuple[str, ...] = (
     "partner_estimated",
     "note",
 )
+
+#: For each source of a partner's report, the sources of the reporter's own report it is
+#: compared with, in order of preference year by year: the IMF's Direction of Trade
+#: Statistics against itself (one compiler, both sides); a national statistics office
+#: against the reporter's national statistics: Kazakhstan's Bureau of National Statistics
+#: (BNS) where it has the year, otherwise Kazakhstan's submission to UN Comtrade (WITS),
+#: which the WITS metadata advise against from 2020 on, where BNS exists.
+COUNTERPARTS: dict[str, tuple[str, ...]] = {
+    "IMF-DOTS": ("IMF-DOTS",),
+    "NSO-MN": ("BNS", "COMTRADE"),
+}
 
 _OPPOSITE = {"export": "import", "import": "export"}
 _MATCH = ["period", "reporter", "partner", "commodity", "flow"]
@@ -233,3 +246,103 @@ def mirror(
     out["flow"] = out["flow"].astype(pd.CategoricalDtype(["export", "import"]))
     out = out.sort_values(["reporter", "partner", "commodity", "flow", "period"], kind="stable")
     return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def _preferred(frame: pd.DataFrame, sources: tuple[str, ...]) -> pd.DataFrame:
+    """Per figure, the row of the first source in ``sources`` that has it; none added."""
+    rows = frame[frame["source"].isin(sources)]
+    rank = rows["source"].map({s: i for i, s in enumerate(sources)})
+    key = ["period", "reporter", "partner", "flow", "commodity"]
+    order = rows.assign(_rank=rank.to_numpy()).sort_values("_rank", kind="stable")
+    kept = order.drop_duplicates(subset=key, keep="first").drop(columns="_rank")
+    return kept.sort_index()
+
+
+def mirror_by_source(
+    frame_reporter: pd.DataFrame,
+    frame_partner: pd.DataFrame,
+    *,
+    cif_fob: float = 1.0,
+    relative_to: str = "mean",
+    counterparts: dict[str, tuple[str, ...]] | None = None,
+) -> pd.DataFrame:
+    """Compare the reporter's figures with every source of the partner's, one pair at a time.
+
+    Each source of ``frame_partner`` is compared by :func:`mirror` with the reporter's
+    figures from its counterpart sources (:data:`COUNTERPARTS`), taken year by year from
+    the first counterpart that has the figure. Figures of different sources are never
+    added or averaged: each row holds one figure a side, and says its sources.
+
+    Parameters
+    ----------
+    frame_reporter : DataFrame
+        A tidy frame of the reporter's own statistics, any number of sources.
+    frame_partner : DataFrame
+        A tidy frame of the partners' statistics on trade with the reporter, any number of
+        sources.
+    cif_fob, relative_to
+        As in :func:`mirror`.
+    counterparts : dict, optional
+        Partner source → reporter sources in order of preference; :data:`COUNTERPARTS` by
+        default.
+
+    Returns
+    -------
+    DataFrame
+        ``comparison`` (the partner's source), then the columns of :func:`mirror`, one
+        block per partner source in the order of ``counterparts``. For a partner source
+        other than IMF DOTS only the flows and years that source publishes are compared
+        (a national office may publish one direction only).
+
+    Raises
+    ------
+    ParameterError
+        If a partner source has no counterpart, or as :func:`mirror`.
+
+    Examples
+    --------
+    >>> from kztrade.schema import make_frame
+    >>> kaz = make_frame({"period": [2019, 2020, 2020], "reporter": "KAZ", "partner": "MNG",
+    ...                   "flow": "import", "commodity": "TOTAL",
+    ...                   "value_usd": [1.75e6, 1.80e6, 1.87e6],
+    ...                   "source": ["COMTRADE", "COMTRADE", "BNS"]}, freq="Y")
+    >>> mng = make_frame({"period": [2019, 2020], "reporter": "MNG", "partner": "KAZ",
+    ...                   "flow": "export", "commodity": "TOTAL",
+    ...                   "value_usd": [6.23e6, 1.39e6], "source": "NSO-MN"}, freq="Y")
+    >>> m = mirror_by_source(kaz, mng, cif_fob=1.06)
+    >>> m[["comparison", "period", "reporter_source", "reporter_usd", "partner_source"]]
+      comparison period reporter_source  reporter_usd partner_source
+    0     NSO-MN   2019        COMTRADE     1750000.0         NSO-MN
+    1     NSO-MN   2020             BNS     1870000.0         NSO-MN
+    """
+    counterparts = COUNTERPARTS if counterparts is None else counterparts
+    validate(frame_partner, name="frame_partner")
+    validate(frame_reporter, name="frame_reporter")
+    partner_sources = [str(s) for s in pd.unique(frame_partner["source"])]
+    unknown = sorted(set(partner_sources) - set(counterparts))
+    if unknown:
+        raise ParameterError(
+            f"mirror_by_source: frame_partner column 'source' holds {unknown}, which have no "
+            f"counterpart among the reporter's sources; pass counterparts={{{unknown[0]!r}: "
+            "('BNS',)}} or leave those rows out"
+        )
+    blocks = []
+    for source in [s for s in counterparts if s in partner_sources]:
+        other = frame_partner[frame_partner["source"] == source]
+        own = _preferred(frame_reporter, tuple(counterparts[source]))
+        if source != "IMF-DOTS":
+            # only what this source publishes: the mirrored flows, within its years
+            named = other[other["partner"] != WORLD]
+            flows = {_OPPOSITE[str(f)] for f in named["flow"].astype(object)}
+            own = own[own["flow"].astype(object).isin(flows)]
+            if not named.empty:
+                inside = own["period"].between(named["period"].min(), named["period"].max())
+                own = own[inside.to_numpy()]
+        result = mirror(own, other, cif_fob=cif_fob, relative_to=relative_to)
+        result.insert(0, "comparison", source)
+        blocks.append(result)
+    if not blocks:
+        empty = mirror(frame_reporter.iloc[:0], frame_partner.iloc[:0], cif_fob=cif_fob)
+        empty.insert(0, "comparison", pd.Series(dtype=object))
+        return empty
+    return pd.concat(blocks, ignore_index=True)
