@@ -80,6 +80,7 @@ __all__ = [
     "explain_forecast",
     "projection_highlights",
     "mirror_chart",
+    "explain_mirror",
     "plot_structure",
     "plot_concentration",
     "plot_contributions",
@@ -1357,22 +1358,24 @@ def growth_table(frame, *, units: str = "millions"):
 def mirror_table(frame, *, units: str = "millions"):
     """Lay out :func:`kztrade.mirror.mirror` results: both reports and the gap, by year.
 
-    Each row shows both countries' figures as reported, then the same figures on the
-    exporter's FOB basis (the importer's CIF figure divided by the ``cif_fob`` factor, said
-    in the header) and the gap between those two columns. The gap is computed from the
-    figures as shown, so that it is their difference to the last digit; its share of the
-    mean is computed from the unrounded figures.
+    Each row names the source of each country's figure, shows both figures as reported,
+    then the same figures on the exporter's FOB basis (the importer's CIF figure divided by
+    the ``cif_fob`` factor, said in the header) and the gap between those two columns. The
+    gap is computed from the figures as shown, so that it is their difference to the last
+    digit; its share of the mean is computed from the unrounded figures.
 
     Parameters
     ----------
     frame : DataFrame
-        :func:`kztrade.mirror.mirror` of one reporter and partner.
+        :func:`kztrade.mirror.mirror` or :func:`kztrade.mirror.mirror_by_source` of one
+        reporter and partner.
     units : {"millions", "billions", "thousands"}, default "millions"
 
     Returns
     -------
     DataFrame
-        One row per year and direction, as text for reading. Without a CIF/FOB
+        One row per year, direction and comparison, as text for reading: by direction,
+        then comparison (in the order of the frame), then year. Without a CIF/FOB
         adjustment (``cif_fob=1``) the FOB-basis columns are left out and the gap is that
         of the reported figures.
 
@@ -1388,12 +1391,14 @@ def mirror_table(frame, *, units: str = "millions"):
     ...                   "value_usd": [29.108839e6, 6.23e6], "source": "IMF-DOTS"}, freq="Y")
     >>> table = mirror_table(mirror(kaz, mng, cif_fob=1.06))
     >>> table.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
-    ['Direction', 'KAZ reports, USD m', 'MNG reports, USD m',
+    ['Direction', 'KAZ source', 'MNG source', 'KAZ reports, USD m', 'MNG reports, USD m',
      'KAZ, FOB basis (imports ÷ 1.06), USD m', 'MNG, FOB basis (imports ÷ 1.06), USD m',
      'Gap KAZ − MNG, FOB basis, USD m', 'Gap, % of mean', 'Note']
     >>> table.values.tolist()  # doctest: +NORMALIZE_WHITESPACE
-    [['KAZ→MNG', '58.25', '29.11', '58.25', '27.46', '30.79', '+71.8%', ''],
-     ['MNG→KAZ', '1.75', '6.23', '1.65', '6.23', '-4.58', '-116.2%', '']]
+    [['KAZ→MNG', 'IMF-DOTS', 'IMF-DOTS', '58.25', '29.11', '58.25', '27.46', '30.79',
+      '+71.8%', ''],
+     ['MNG→KAZ', 'IMF-DOTS', 'IMF-DOTS', '1.75', '6.23', '1.65', '6.23', '-4.58',
+      '-116.2%', '']]
     """
     scale, unit = _UNITS[units]
     if frame.empty:
@@ -1401,7 +1406,16 @@ def mirror_table(frame, *, units: str = "millions"):
     reporter = str(frame["reporter"].iloc[0])
     partner = str(frame["partner"].iloc[0])
     factor = float(frame["cif_fob"].iloc[0]) if "cif_fob" in frame.columns else 1.0
-    rows = frame.sort_values(["direction", "period"])
+    order = ["direction", "period"]
+    if "comparison" in frame.columns:
+        # each comparison a block of years, in the order the frame gives them
+        first_seen = {c: i for i, c in enumerate(pd.unique(frame["comparison"]))}
+        frame = frame.assign(_comparison=frame["comparison"].map(first_seen))
+        order = ["direction", "_comparison", "period"]
+    rows = frame.sort_values(order, kind="stable")
+
+    def named(values):
+        return ["–" if pd.isna(v) else str(v) for v in values]
 
     def shown(values):
         return values.to_numpy(dtype="float64") / scale
@@ -1412,6 +1426,8 @@ def mirror_table(frame, *, units: str = "millions"):
     columns = {
         "Year": rows["period"].astype(str).to_numpy(),
         "Direction": rows["direction"].to_numpy(),
+        f"{reporter} source": named(rows["reporter_source"]),
+        f"{partner} source": named(rows["partner_source"]),
         f"{reporter} reports, {unit}": text(shown(rows["reporter_usd"])),
         f"{partner} reports, {unit}": text(shown(rows["partner_usd"])),
     }
@@ -1826,6 +1842,67 @@ def _figure(name, value, unit, label) -> dict:
     return {"name": name, "value": value, "unit": unit, "label": label}
 
 
+def _latest_both(mirror, flow: str):
+    """The row of the latest year where both sides report ``flow`` (first comparison on ties)."""
+    both = mirror[
+        (mirror["flow"].astype(object) == flow)
+        & mirror["reporter_usd"].notna()
+        & mirror["partner_usd"].notna()
+    ]
+    if both.empty:
+        return None
+    return both[both["period"] == both["period"].max()].iloc[0]
+
+
+def _mirror_sentences(mirror, rname: str, pname: str) -> tuple[list[str], list[dict]]:
+    """The latest year both countries report the reporter's exports, and its imports if later."""
+    sentences, figures = [], []
+    exports = _latest_both(mirror, "export")
+    imports = _latest_both(mirror, "import")
+    if exports is not None:
+        row = exports
+        factor = float(row["cif_fob"])
+        fob = f", {_usd(row['partner_fob_usd'])} at FOB prices (CIF/FOB factor {factor:g})"
+        sentences.append(
+            f"In {row['period']}, the latest year both report, {rname} recorded "
+            f"{_usd(row['reporter_usd'])} of exports to {pname} ({row['reporter_source']}); "
+            f"{pname} recorded {_usd(row['partner_usd'])} of imports from {rname} "
+            f"({row['partner_source']}){fob if factor != 1 else ''}: a gap of "
+            f"{_usd(row['discrepancy_usd'])}, {row['discrepancy_rel'] * 100:+.1f}% of "
+            "the mean of the two."
+        )
+        figures.append(
+            _figure(
+                "mirror_gap",
+                row["discrepancy_rel"] * 100,
+                "% change",
+                f"Mirror gap, exports {row['period']}",
+            )
+        )
+    if imports is not None and (exports is None or imports["period"] > exports["period"]):
+        # said only where the partner's figures reach further for this direction
+        row = imports
+        factor = float(row["cif_fob"])
+        fob = f", {_usd(row['reporter_fob_usd'])} at FOB prices (CIF/FOB factor {factor:g})"
+        sentences.append(
+            f"For {rname}'s imports from {pname} both report up to {row['period']}: "
+            f"{rname} recorded {_usd(row['reporter_usd'])} "
+            f"({row['reporter_source']}){fob if factor != 1 else ''}; {pname} recorded "
+            f"{_usd(row['partner_usd'])} of exports to {rname} ({row['partner_source']}): "
+            f"a gap of {_usd(row['discrepancy_usd'])}, {row['discrepancy_rel'] * 100:+.1f}% "
+            "of the mean of the two."
+        )
+        figures.append(
+            _figure(
+                "mirror_gap_imports",
+                row["discrepancy_rel"] * 100,
+                "% change",
+                f"Mirror gap, imports {row['period']}",
+            )
+        )
+    return sentences, figures
+
+
 def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
     """The highlights of a reporter's trade with one partner, computed from the data.
 
@@ -1834,8 +1911,10 @@ def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
     levels : DataFrame
         :func:`kztrade.growth.with_turnover` of one reporter, partner and source, annual.
     mirror : DataFrame, optional
-        :func:`kztrade.mirror.mirror` of the same pair: the latest year where both sides
-        report the reporter's exports is quoted.
+        :func:`kztrade.mirror.mirror` or :func:`kztrade.mirror.mirror_by_source` of the
+        same pair: the latest year where both sides report the reporter's exports is
+        quoted, and that for its imports too where it is later (a partner's own statistics
+        may run further than the IMF's).
     ytd : DataFrame, optional
         :func:`kztrade.growth.ytd` of the reporter's total trade (with turnover rows): the
         latest January-to-month figure is quoted.
@@ -1844,7 +1923,8 @@ def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
     -------
     Highlights
         Figures named ``turnover``, ``turnover_growth``, ``exports``, ``imports``,
-        ``balance``, ``turnover_cagr``, ``mirror_gap`` and ``world_turnover_ytd``,
+        ``balance``, ``turnover_cagr``, ``mirror_gap``, ``mirror_gap_imports``,
+        ``world_turnover_ytd``,
         ``world_turnover_ytd_growth`` (those the data allow).
 
     Examples
@@ -1919,31 +1999,9 @@ def overview_highlights(levels, *, mirror=None, ytd=None) -> Highlights:
                 _figure("turnover_cagr", rate * 100, "% change", f"Turnover CAGR {first}–{year}")
             )
     if mirror is not None and not mirror.empty:
-        both = mirror[
-            (mirror["flow"].astype(object) == "export")
-            & mirror["reporter_usd"].notna()
-            & mirror["partner_usd"].notna()
-        ].sort_values("period")
-        if not both.empty:
-            row = both.iloc[-1]
-            factor = float(row["cif_fob"])
-            fob = f", {_usd(row['partner_fob_usd'])} at FOB prices (CIF/FOB factor {factor:g})"
-            sentences.append(
-                f"In {row['period']}, the latest year both report, {rname} recorded "
-                f"{_usd(row['reporter_usd'])} of exports to {pname} ({row['reporter_source']}); "
-                f"{pname} recorded {_usd(row['partner_usd'])} of imports from {rname} "
-                f"({row['partner_source']}){fob if factor != 1 else ''}: a gap of "
-                f"{_usd(row['discrepancy_usd'])}, {row['discrepancy_rel'] * 100:+.1f}% of "
-                "the mean of the two."
-            )
-            figures.append(
-                _figure(
-                    "mirror_gap",
-                    row["discrepancy_rel"] * 100,
-                    "% change",
-                    f"Mirror gap, exports {row['period']}",
-                )
-            )
+        sentences_, figures_ = _mirror_sentences(mirror, rname, pname)
+        sentences.extend(sentences_)
+        figures.extend(figures_)
     if ytd is not None and not ytd.empty:
         rows = ytd[(ytd["flow"].astype(object) == "turnover") & ytd["value_usd"].notna()]
         if not rows.empty:
@@ -2459,6 +2517,115 @@ def coverage_note(frame) -> str:
     return text
 
 
+def _sources_of(rows, column: str) -> str:
+    """The sources of one side of a comparison, with their years when there are several."""
+    present = rows[rows[column].notna()]
+    if present.empty:
+        return "none"
+    names = list(pd.unique(present.sort_values("period")[column].astype(str)))
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(f"{n} {span(present[present[column] == n])}" for n in names)
+
+
+def _furthest_comparisons(gaps):
+    """Per direction, the rows of the comparison whose figures of both sides reach furthest.
+
+    Returns the rows kept and, when a choice was made, one "direction: sources" label per
+    direction; a frame of one comparison is returned whole.
+    """
+    if "comparison" not in gaps.columns or gaps["comparison"].nunique() < 2:
+        return gaps, []
+    kept, chosen = [], []
+    for direction in sorted(gaps["direction"].unique()):
+        rows = gaps[gaps["direction"] == direction]
+        both = rows.dropna(subset=["reporter_usd", "partner_usd"])
+        pool = both if not both.empty else rows
+        latest = pool["period"].max()
+        comparison = pool.loc[pool["period"] == latest, "comparison"].iloc[0]
+        block = rows[rows["comparison"] == comparison]
+        kept.append(block)
+        chosen.append(
+            f"{direction}: {_sources_of(block, 'reporter_source')} against "
+            f"{_sources_of(block, 'partner_source')}"
+        )
+    return pd.concat(kept), chosen
+
+
+def explain_mirror(gaps) -> Highlights:
+    """Say which sources a mirror comparison pairs, over which years, and how far both reach.
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        :func:`kztrade.mirror.mirror` or :func:`kztrade.mirror.mirror_by_source` of one
+        reporter and partner.
+
+    Returns
+    -------
+    Highlights
+        Markdown: one line per direction and comparison, then the latest year both
+        countries report each direction.
+
+    Examples
+    --------
+    >>> from kztrade.mirror import mirror_by_source
+    >>> from kztrade.schema import make_frame
+    >>> kaz = make_frame({"period": [2019, 2020, 2020], "reporter": "KAZ", "partner": "MNG",
+    ...                   "flow": "import", "commodity": "TOTAL",
+    ...                   "value_usd": [1.75e6, 1.80e6, 1.87e6],
+    ...                   "source": ["COMTRADE", "COMTRADE", "BNS"]}, freq="Y")
+    >>> mng = make_frame({"period": [2019, 2020], "reporter": "MNG", "partner": "KAZ",
+    ...                   "flow": "export", "commodity": "TOTAL",
+    ...                   "value_usd": [6.23e6, 1.39e6], "source": "NSO-MN"}, freq="Y")
+    >>> print(explain_mirror(mirror_by_source(kaz, mng)).text)  # doctest: +NORMALIZE_WHITESPACE
+    Compared, one source a side (figures of different sources are never added or averaged):
+    <BLANKLINE>
+    - **MNG→KAZ**, 2019–2020: Kazakhstan's imports (COMTRADE 2019, BNS 2020) against
+      Mongolia's exports (NSO-MN).
+    <BLANKLINE>
+    The latest year both report: 2020 for Kazakhstan's imports from Mongolia.
+    """
+    if gaps.empty:
+        return Highlights("No figures of both countries in these years.")
+    reporter, partner = str(gaps["reporter"].iloc[0]), str(gaps["partner"].iloc[0])
+    rname, pname = _md_text(country_name(reporter)), _md_text(country_name(partner))
+    comparisons = gaps["comparison"] if "comparison" in gaps.columns else None
+    lines = []
+    for direction in sorted(gaps["direction"].unique()):
+        rows = gaps[gaps["direction"] == direction]
+        keys = [None] if comparisons is None else list(pd.unique(rows["comparison"]))
+        for key in keys:
+            block = rows if key is None else rows[rows["comparison"] == key]
+            flow = str(block["flow"].iloc[0])
+            lines.append(
+                f"- **{direction}**, {span(block)}: {rname}'s {measure_name(flow).lower()} "
+                f"({_md_text(_sources_of(block, 'reporter_source'))}) against {pname}'s "
+                f"{measure_name(_OPPOSITE_FLOW[flow]).lower()} "
+                f"({_md_text(_sources_of(block, 'partner_source'))})."
+            )
+    latest = []
+    for flow, words in (("export", "exports to"), ("import", "imports from")):
+        row = _latest_both(gaps, flow)
+        if row is not None:
+            latest.append((row["period"], f"{row['period']} for {rname}'s {words} {pname}"))
+    if len(latest) == 2 and latest[0][0] == latest[1][0]:
+        latest = [(latest[0][0], f"{latest[0][0]} in both directions")]
+    latest = [words for _, words in latest]
+    text = (
+        "Compared, one source a side (figures of different sources are never added or "
+        "averaged):\n\n" + "\n".join(lines)
+    )
+    if latest:
+        text += "\n\nThe latest year both report: " + "; ".join(latest) + "."
+    else:
+        text += "\n\nNo year has figures of both countries."
+    return Highlights(text)
+
+
+_OPPOSITE_FLOW = {"export": "import", "import": "export"}
+
+
 def mirror_chart(gaps, *, ax=None):
     """Chart a mirror comparison with its title, sources and CIF/FOB note.
 
@@ -2496,6 +2663,7 @@ def mirror_chart(gaps, *, ax=None):
     from kztrade.plotting import plot_mirror
 
     ax = plt.gca() if ax is None else ax
+    gaps, chosen = _furthest_comparisons(gaps)
     both = gaps.dropna(subset=["reporter_usd", "partner_usd"], how="all")
     if both.empty:
         ax.text(
@@ -2522,6 +2690,12 @@ def mirror_chart(gaps, *, ax=None):
         if factor != 1
         else "Imports are recorded CIF, exports FOB; not adjusted."
     )
+    if chosen:
+        note += (
+            "\nDrawn per direction, the sources that reach furthest: "
+            + "; ".join(chosen)
+            + ".\nThe table lists every comparison."
+        )
     caption(
         ax,
         title=f"{country_name(reporter)} and {country_name(partner)} report their trade, "

@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from kztrade.errors import DoubleCountingError, ParameterError, SchemaError  # noqa: E402
-from kztrade.mirror import COLUMNS, mirror  # noqa: E402
+from kztrade.mirror import COLUMNS, COUNTERPARTS, mirror, mirror_by_source  # noqa: E402
 from kztrade.plotting import plot_mirror  # noqa: E402
 from kztrade.schema import make_frame  # noqa: E402
 
@@ -204,6 +204,94 @@ def test_plot_mirror_one_direction_and_errors(kaz, mng):
         plot_mirror(mirror(kaz, mng), units="lakhs")
 
 
+# --------------------------------------------------------------------------- by source
+
+
+@pytest.fixture
+def kaz_sources():
+    # Kazakhstan's imports from Mongolia in three sources, overlapping in 2020
+    return pd.concat(
+        [
+            report(
+                "KAZ",
+                "MNG",
+                [(2019, "import", 1.75 * M), (2020, "import", 1.80 * M)],
+                source="COMTRADE",
+            ),
+            report(
+                "KAZ",
+                "MNG",
+                [
+                    (2020, "import", 1.87 * M),
+                    (2021, "import", 2.44 * M),
+                    (2021, "export", 54.7 * M),
+                ],
+                source="BNS",
+            ),
+            report("KAZ", "MNG", [(2019, "import", 1.7 * M), (2019, "export", 58.2 * M)]),
+        ],
+        ignore_index=True,
+    )
+
+
+@pytest.fixture
+def mng_sources():
+    return pd.concat(
+        [
+            report(
+                "MNG",
+                "KAZ",
+                [
+                    (2019, "export", 6.23 * M),
+                    (2020, "export", 1.39 * M),
+                    (2021, "export", 2.17 * M),
+                    (2022, "export", 7.8 * M),
+                ],
+                source="NSO-MN",
+            ),
+            report("MNG", "KAZ", [(2019, "import", 29.1 * M), (2019, "export", 6.2 * M)]),
+        ],
+        ignore_index=True,
+    )
+
+
+def test_mirror_by_source_pairs_each_partner_source_with_its_counterpart(kaz_sources, mng_sources):
+    before = (kaz_sources.copy(), mng_sources.copy())
+    m = mirror_by_source(kaz_sources, mng_sources, cif_fob=1.06)
+    pd.testing.assert_frame_equal(kaz_sources, before[0])
+    pd.testing.assert_frame_equal(mng_sources, before[1])
+    assert m.columns.tolist() == ["comparison", *COLUMNS]
+    dots = m[m["comparison"] == "IMF-DOTS"].set_index(["flow", "period"])
+    assert set(dots["reporter_source"]) == {"IMF-DOTS"}
+    assert dots.loc[("export", pd.Period("2019", "Y")), "partner_usd"] == 29.1 * M
+    nso = m[m["comparison"] == "NSO-MN"]
+    # only the flow NSO-MN publishes (Mongolia's exports), BNS where it has the year
+    assert nso["direction"].unique().tolist() == ["MNG→KAZ"]
+    assert nso["period"].astype(str).tolist() == ["2019", "2020", "2021", "2022"]
+    sources = nso["reporter_source"].astype(object).where(nso["reporter_source"].notna(), None)
+    assert sources.tolist() == ["COMTRADE", "BNS", "BNS", None]
+    # one figure a side, never added: 2020 is BNS's 1.87, not 1.87 + 1.80
+    row = nso[nso["period"] == pd.Period("2020", "Y")].iloc[0]
+    assert row["reporter_usd"] == 1.87 * M
+    assert row["reporter_fob_usd"] == pytest.approx(1.87 * M / 1.06)
+    assert row["discrepancy_usd"] == pytest.approx(1.87 * M / 1.06 - 1.39 * M)
+    assert nso["note"].iloc[3] == "no report by KAZ"
+
+
+def test_mirror_by_source_with_dots_only_is_mirror(kaz, mng):
+    m = mirror_by_source(kaz, mng, cif_fob=1.06)
+    pd.testing.assert_frame_equal(m.drop(columns="comparison"), mirror(kaz, mng, cif_fob=1.06))
+    assert set(m["comparison"]) == {"IMF-DOTS"}
+
+
+def test_mirror_by_source_unknown_source(kaz, mng):
+    with pytest.raises(ParameterError, match=r"holds \['PRESS'\], which have no counterpart"):
+        mirror_by_source(kaz, mng.assign(source="PRESS"))
+    m = mirror_by_source(kaz, mng.assign(source="PRESS"), counterparts={"PRESS": ("IMF-DOTS",)})
+    assert set(m["comparison"]) == {"PRESS"}
+    assert "NSO-MN" in COUNTERPARTS
+
+
 # --------------------------------------------------------------------------- bundled data
 
 
@@ -243,3 +331,19 @@ def test_real_mirror_bns_against_mongolia_nso(bundled):
     assert row["reporter_usd"] / M == pytest.approx(2.441476, abs=1e-6)
     assert row["partner_usd"] / M == pytest.approx(2.1741, abs=1e-6)
     assert row["reporter_source"] == "BNS" and row["partner_source"] == "NSO-MN"
+
+
+def test_real_mirror_by_source_mongolia_reaches_2024(bundled):
+    partner_annual, mirror_annual = bundled
+    kaz = partner_annual[partner_annual["partner"] == "MNG"]
+    mng = mirror_annual[(mirror_annual["reporter"] == "MNG") & (mirror_annual["partner"] == "KAZ")]
+    m = mirror_by_source(kaz, mng, cif_fob=1.06)
+    nso = m[m["comparison"] == "NSO-MN"].set_index("period")
+    last = nso.loc[pd.Period("2024", "Y")]
+    # Kazakhstan's imports from Mongolia (BNS, 3.81 M CIF) vs Mongolia's exports (6.80 M)
+    assert (last["reporter_source"], last["partner_source"]) == ("BNS", "NSO-MN")
+    assert last["reporter_usd"] / M == pytest.approx(3.8074419, abs=1e-6)
+    assert last["partner_usd"] / M == pytest.approx(6.80209, abs=1e-6)
+    assert nso.loc[pd.Period("2019", "Y"), "reporter_source"] == "COMTRADE"
+    assert nso["partner_source"].eq("NSO-MN").all()
+    assert m.loc[m["comparison"] == "IMF-DOTS", "period"].max() == pd.Period("2020", "Y")
