@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kztrade import datasets, forecast, mirror, notebooks
+from kztrade import datasets, forecast, growth, mirror, notebooks
 from kztrade.forecast import ForecastResult
 
 
@@ -32,9 +32,10 @@ def _number(text: str) -> float:
 def test_mirror_table_gap_is_the_difference_of_the_columns_shown(
     trade, partner_mirror, partner, cif_fob
 ):
-    own = notebooks.select(trade, reporter="KAZ", partner=partner, source="IMF-DOTS")
-    other = notebooks.select(partner_mirror, reporter=partner, partner="KAZ", source="IMF-DOTS")
-    table = notebooks.mirror_table(mirror.mirror(own, other, cif_fob=cif_fob))
+    own = notebooks.select(trade, reporter="KAZ", partner=partner)
+    other = notebooks.select(partner_mirror, reporter=partner, partner="KAZ")
+    table = notebooks.mirror_table(mirror.mirror_by_source(own, other, cif_fob=cif_fob))
+    assert table.columns[:3].tolist() == ["Direction", "KAZ source", f"{partner} source"]
     gap = next(c for c in table.columns if c.startswith("Gap KAZ"))
     numbers = [c for c in table.columns if c.endswith("USD m") and c != gap]
     left, right = numbers[-2:]
@@ -56,6 +57,68 @@ def test_mirror_table_gap_is_the_difference_of_the_columns_shown(
             expected = reported if side == exporter else reported / cif_fob
             # both figures are rounded to 0.01: the reported one before dividing, this one after
             assert _number(row[column]) == pytest.approx(expected, abs=0.011)
+
+
+def test_mirror_section_of_mongolia_reaches_2024_with_its_own_statistics(trade, partner_mirror):
+    own = notebooks.select(trade, reporter="KAZ", partner="MNG", first=2015, last=2025)
+    other = notebooks.select(partner_mirror, reporter="MNG", partner="KAZ", first=2015, last=2025)
+    gaps = mirror.mirror_by_source(own, other, cif_fob=1.06)
+    table = notebooks.mirror_table(gaps)
+    national = table[table["MNG source"] == "NSO-MN"]
+    assert national.index.tolist() == [str(y) for y in range(2015, 2025)]
+    assert (national["Direction"] == "MNG→KAZ").all()
+    # Kazakhstan's side: BNS where it has the year, UN Comtrade before
+    assert national["KAZ source"].tolist() == ["COMTRADE"] * 5 + ["BNS"] * 5
+    dots = table[table["MNG source"] == "IMF-DOTS"]
+    assert set(dots["KAZ source"]) == {"IMF-DOTS"} and dots.index.max() == "2020"
+    bns = trade[(trade["source"] == "BNS") & (trade["partner"] == "MNG")]
+    nso = partner_mirror[
+        (partner_mirror["source"] == "NSO-MN") & (partner_mirror["partner"] == "KAZ")
+    ]
+    k = float(
+        bns.loc[(bns["flow"] == "import") & (bns["period"].dt.year == 2024), "value_usd"].iloc[0]
+    )
+    m = float(nso.loc[nso["period"].dt.year == 2024, "value_usd"].iloc[0])
+    row = national.loc["2024"]
+    assert row["KAZ reports, USD m"] == f"{k / 1e6:.2f}"
+    assert row["MNG reports, USD m"] == f"{m / 1e6:.2f}"
+    assert row["KAZ, FOB basis (imports ÷ 1.06), USD m"] == f"{k / 1.06 / 1e6:.2f}"
+    text = notebooks.explain_mirror(gaps).text
+    assert "Kazakhstan's imports (COMTRADE 2015–2019, BNS 2020–2024) against Mongolia's " in text
+    assert text.endswith(
+        "The latest year both report: 2020 for Kazakhstan's exports to Mongolia; 2024 for "
+        "Kazakhstan's imports from Mongolia."
+    )
+    levels = growth.with_turnover(notebooks.select(own, source="BNS"))
+    said = notebooks.overview_highlights(levels, mirror=gaps)
+    assert "In 2020, the latest year both report, Kazakhstan recorded 27.46 M USD" in said.text
+    assert (
+        f"For Kazakhstan's imports from Mongolia both report up to 2024: Kazakhstan recorded "
+        f"{k / 1e6:.2f} M USD (BNS), {k / 1.06 / 1e6:.2f} M USD at FOB prices" in said.text
+    )
+    assert f"{m / 1e6:.2f} M USD of exports to Kazakhstan (NSO-MN)" in said.text
+    figures = {f["name"]: f for f in said.figures}
+    assert figures["mirror_gap_imports"]["label"] == "Mirror gap, imports 2024"
+
+
+def test_mirror_section_of_china_stays_with_dots(trade, partner_mirror):
+    own = notebooks.select(trade, reporter="KAZ", partner="CHN", first=2015, last=2025)
+    other = notebooks.select(partner_mirror, reporter="CHN", partner="KAZ", first=2015, last=2025)
+    gaps = mirror.mirror_by_source(own, other, cif_fob=1.06)
+    dots = mirror.mirror(
+        notebooks.select(own, source="IMF-DOTS"),
+        notebooks.select(other, source="IMF-DOTS"),
+        cif_fob=1.06,
+    )
+    pd.testing.assert_frame_equal(gaps.drop(columns="comparison"), dots)
+    assert notebooks.explain_mirror(gaps).text.endswith(
+        "The latest year both report: 2020 in both directions."
+    )
+    levels = growth.with_turnover(notebooks.select(own, source="BNS"))
+    assert (
+        notebooks.overview_highlights(levels, mirror=gaps).text
+        == notebooks.overview_highlights(levels, mirror=dots).text
+    )
 
 
 def _result(mean, upper):

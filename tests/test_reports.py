@@ -627,7 +627,25 @@ def test_trade_overview_shows_the_figures_of_the_data(defaults, data):
         # difference of the two FOB columns as shown
         k_shown, m_fob = f"{k / 1e6:.2f}", f"{m / 1.06 / 1e6:.2f}"
         gap = f"{float(k_shown) - float(m_fob):.2f}"
-        assert f"{year} KAZ→MNG {k_shown} {m / 1e6:.2f} {k_shown} {m_fob} {gap}" in text
+        assert (
+            f"{year} KAZ→MNG IMF-DOTS IMF-DOTS {k_shown} {m / 1e6:.2f} {k_shown} {m_fob} {gap}"
+            in text
+        )
+    # Mongolia's own statistics (NSO) reach 2024, against Kazakhstan's BNS
+    bns = data["annual"][(data["annual"]["source"] == "BNS") & (data["annual"]["partner"] == "MNG")]
+    nso = data["mirror"][
+        (data["mirror"]["source"] == "NSO-MN") & (data["mirror"]["partner"] == "KAZ")
+    ]
+    k = float(
+        bns.loc[(bns["flow"] == "import") & (bns["period"].dt.year == 2024), "value_usd"].iloc[0]
+    )
+    m = float(nso.loc[nso["period"].dt.year == 2024, "value_usd"].iloc[0])
+    k_fob, m_shown = f"{k / 1.06 / 1e6:.2f}", f"{m / 1e6:.2f}"
+    gap = f"{float(k_fob) - float(m_shown):.2f}"
+    assert f"2024 MNG→KAZ BNS NSO-MN {k / 1e6:.2f} {m_shown} {k_fob} {m_shown} {gap}" in text
+    assert "2025 MNG→KAZ" not in text
+    assert "2020 for Kazakhstan's exports to Mongolia; 2024 for Kazakhstan's imports" in text
+    assert "For Kazakhstan's imports from Mongolia both report up to 2024" in text
     months = data["monthly"][data["monthly"]["period"].dt.year.isin([2025, 2026])]
     months = months[months["period"].dt.month <= 6]
     by_year = months.groupby(months["period"].dt.year)["value_usd"].sum()
@@ -698,6 +716,11 @@ def test_a_second_partner_and_a_partner_without_data(second, data):
     assert f"trade with China came to {usd(now.sum())} (BNS)" in text
     assert f"a deficit of {usd(now['import'] - now['export'])} for Kazakhstan" in text
     assert "CHN→KAZ" in text and "KAZ, FOB basis (imports ÷ 1.06), USD m" in text
+    # no national statistics of China bundled: IMF DOTS on both sides, as far as 2020
+    assert "The latest year both report: 2020 in both directions." in text
+    assert "In 2020, the latest year both report, Kazakhstan recorded" in text
+    assert "NSO" not in text and "2021 CHN→KAZ" not in text
+    assert re.search(r"2020 CHN→KAZ IMF-DOTS IMF-DOTS [\d,.]+ [\d,.]+", text)
     text = check_page(out / "turnover_forecast_CHN.html", images=2)
     assert "The forecast of Kazakhstan–China imports for 2026–2028 " in text
     months = data["monthly"][
