@@ -1,8 +1,8 @@
-"""Charts of trade levels and mirror gaps, shaped like seaborn functions.
+"""Charts of trade levels, mirror gaps, structure, concentration and projections.
 
-Each function takes a frame first and keyword-only options, draws on ``ax`` (or the current
-Axes), and returns the Axes, so that notebooks can add titles, annotations or save figures
-themselves. Units are stated in the axis label ("USD millions").
+Shaped like seaborn functions: each takes its data first and keyword-only options, draws
+on ``ax`` (or the current Axes), and returns the Axes, so that notebooks can add titles,
+annotations or save figures themselves. Units are stated in the axis label ("USD millions").
 
 This module draws; it does not compute (see :mod:`kztrade.growth` and :mod:`kztrade.mirror`),
 show, save, or change global matplotlib styles.
@@ -18,7 +18,16 @@ import seaborn as sns
 from kztrade.errors import ParameterError
 from kztrade.growth import MEASURES, turnover
 
-__all__ = ["UNITS", "plot_trade", "plot_mirror"]
+__all__ = [
+    "UNITS",
+    "plot_trade",
+    "plot_mirror",
+    "plot_by_source",
+    "plot_structure",
+    "plot_concentration",
+    "plot_contributions",
+    "plot_projection",
+]
 
 #: Scale and axis label of each ``units`` choice.
 UNITS: dict[str, tuple[float, str]] = {
@@ -274,4 +283,317 @@ def plot_mirror(
     legend = ax.get_legend()
     if legend is not None:
         legend.set_title(None)
+    return ax
+
+
+def plot_structure(top, *, ax=None):
+    """Bar chart of the shares of the top items and "other", largest first.
+
+    Parameters
+    ----------
+    top : DataFrame
+        :func:`kztrade.growth.top_n` by commodity for one period and flow.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kztrade.growth import top_n
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": 2025, "reporter": "KAZ", "partner": "WLD",
+    ...                 "flow": "export", "commodity": ["27", "26", "72"],
+    ...                 "value_usd": [50e9, 3e9, 4e9], "source": "BNS"}, freq="Y")
+    >>> fig, ax = plt.subplots()
+    >>> [t.get_text() for t in plot_structure(top_n(f, n=2, of="commodity"),
+    ...                                       ax=ax).get_yticklabels()]
+    ['27 Mineral fuels, oil, gas', '72 Iron and steel', 'other (1 chapter)']
+    >>> plt.close(fig)
+    """
+    from kztrade.notebooks import structure_table
+
+    ax = plt.gca() if ax is None else ax
+    table = structure_table(top)
+    data = pd.DataFrame(
+        {"label": table.iloc[:, 0].to_numpy(), "share": top["share"].to_numpy() * 100}
+    )
+    sns.barplot(data=data, x="share", y="label", color="#4c72b0", ax=ax)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%.1f%%", padding=3, fontsize=8)
+    ax.set_xlabel("Share of the total, %")
+    ax.set_ylabel("")
+    return ax
+
+
+def plot_concentration(concentration, *, ax=None):
+    """Line chart of the Herfindahl–Hirschman index over time, with its equivalent number.
+
+    Parameters
+    ----------
+    concentration : DataFrame
+        :func:`kztrade.growth.hhi` of one flow over several periods.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kztrade.growth import hhi
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2024, 2024, 2025, 2025], "reporter": "KAZ",
+    ...                 "partner": "WLD", "flow": "export", "commodity": ["27", "26"] * 2,
+    ...                 "value_usd": [40e9, 10e9, 45e9, 10e9], "source": "BNS"}, freq="Y")
+    >>> fig, ax = plt.subplots()
+    >>> plot_concentration(hhi(f, of="commodity"), ax=ax).get_ylabel()
+    'HHI (0–10,000)'
+    >>> plt.close(fig)
+    """
+    ax = plt.gca() if ax is None else ax
+    data = concentration.sort_values("period").assign(
+        year=lambda d: d["period"].dt.year, hhi=lambda d: d["hhi"].astype(float)
+    )
+    # a missing year stays a gap in the line instead of being bridged
+    years = pd.DataFrame({"year": range(int(data["year"].min()), int(data["year"].max()) + 1)})
+    line = years.merge(data[["year", "hhi"]], on="year", how="left")
+    ax.plot(line["year"], line["hhi"], marker="o", color=sns.color_palette()[0])
+    for row in data.itertuples(index=False):
+        if np.isfinite(row.equivalent_number):
+            ax.annotate(
+                f"≈{row.equivalent_number:.1f}",
+                (row.year, row.hhi),
+                textcoords="offset points",
+                xytext=(0, 7),
+                ha="center",
+                fontsize=8,
+            )
+    ax.set_xlabel("")
+    ax.set_ylabel("HHI (0–10,000)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return ax
+
+
+def plot_contributions(contribution, *, period, n: int = 8, ax=None):
+    """Bar chart of the items that contributed most to a total's growth, in percentage points.
+
+    The ``n`` largest contributions by absolute size are drawn; the rest are summed into
+    "other", so that the bars add up to the total's growth.
+
+    Parameters
+    ----------
+    contribution : DataFrame
+        :func:`kztrade.growth.contributions` by commodity.
+    period : int or str
+        The period whose growth is decomposed.
+    n : int, default 8
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kztrade.growth import contributions
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2024, 2024, 2025, 2025], "reporter": "KAZ",
+    ...                 "partner": "WLD", "flow": "export", "commodity": ["27", "26"] * 2,
+    ...                 "value_usd": [40e9, 10e9, 45e9, 9e9], "source": "BNS"}, freq="Y")
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_contributions(contributions(f, component="commodity"), period=2025, ax=ax)
+    >>> [round(float(p.get_width()), 1) for p in ax.patches]
+    [10.0, -2.0]
+    >>> plt.close(fig)
+    """
+    from kztrade.notebooks import _bound, chapter_name
+
+    ax = plt.gca() if ax is None else ax
+    rows = contribution[contribution["period"] == _bound(contribution, period, "period")]
+    if isinstance(_bound(contribution, period, "period"), int):
+        rows = contribution[contribution["period"].dt.year == period]
+    rows = rows[rows["contribution_pp"].notna()]
+    if rows.empty:
+        ax.text(
+            0.5,
+            0.5,
+            f"No growth figure for {period}: the year before is not in the data",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="0.4",
+        )
+        ax.set_axis_off()
+        return ax
+    rows = rows.assign(size=rows["contribution_pp"].abs()).sort_values(
+        "size", ascending=False, kind="stable"
+    )
+    shown = rows.head(n)
+    labels = [chapter_name(c) for c in shown["commodity"]]
+    values = shown["contribution_pp"].tolist()
+    rest = rows.iloc[n:]
+    if len(rest):
+        labels.append(f"other ({len(rest)} chapters)")
+        values.append(float(rest["contribution_pp"].sum()))
+    data = pd.DataFrame({"label": labels, "pp": values})
+    colors = ["#4c72b0" if v >= 0 else "#c44e52" for v in values]
+    sns.barplot(data=data, x="pp", y="label", hue="label", palette=colors, legend=False, ax=ax)
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_xlabel("Contribution to growth, percentage points")
+    ax.set_ylabel("")
+    return ax
+
+
+def plot_by_source(frame, *, measure: str = "turnover", ax=None):
+    """One measure of one reporter's trade with one partner, a line per source.
+
+    Each source has its own colour and marker, and the legend names the sources only.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A tidy frame of exports and imports of one reporter, partner and commodity, from
+        one or more sources.
+    measure : {"turnover", "export", "import", "balance"}, default "turnover"
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kztrade.schema import make_frame
+    >>> f = make_frame({"period": [2019, 2019, 2020, 2020] * 2, "reporter": "KAZ",
+    ...                 "partner": "MNG", "flow": ["export", "import"] * 4,
+    ...                 "commodity": "TOTAL", "source": ["BNS"] * 4 + ["COMTRADE"] * 4,
+    ...                 "value_usd": [58e6, 2e6, 27e6, 2e6, 57e6, 2e6, 26e6, 1e6]}, freq="Y")
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_by_source(f, ax=ax)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_legend().get_title().get_text()
+    (['BNS', 'COMTRADE'], '')
+    >>> len({tuple(line.get_color()) if not isinstance(line.get_color(), str)
+    ...      else line.get_color() for line in ax.get_lines()})
+    2
+    >>> plt.close(fig)
+    """
+    from kztrade.growth import with_turnover
+    from kztrade.notebooks import usd_axis
+
+    measures = ("turnover", "export", "import", "balance")
+    if measure not in measures:
+        raise ParameterError(
+            f"plot_by_source: `measure` must be one of {measures}, got {measure!r}"
+        )
+    ax = plt.gca() if ax is None else ax
+    levels = with_turnover(frame)
+    rows = levels[levels["flow"].astype(object) == measure]
+    period = rows["period"]
+    monthly = period.dtype.freq.freqstr.startswith("M")
+    x = period.dt.to_timestamp() if monthly else period.dt.year
+    rows = pd.DataFrame(
+        {
+            "x": x.to_numpy(),
+            "value": rows["value_usd"].to_numpy(dtype="float64"),
+            "source": rows["source"].astype(str).to_numpy(),
+        }
+    )
+    order = sorted(rows["source"].unique())
+    sns.lineplot(
+        data=rows,
+        x="x",
+        y="value",
+        hue="source",
+        hue_order=order,
+        style="source",
+        style_order=order,
+        markers=True,
+        dashes=False,
+        ax=ax,
+    )
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, title=None)
+    ax.set_xlabel("")
+    return usd_axis(ax)
+
+
+def plot_projection(monthly, projection, *, ax=None):
+    """Bar chart of the complete years' totals and the projected year with its intervals.
+
+    The projected year's bar shows the published months (solid) and the projected rest
+    (light), with the widest interval as an error bar.
+
+    Parameters
+    ----------
+    monthly : Series
+        The monthly series the projection was made from.
+    projection : kztrade.forecast.FullYearProjection
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from kztrade.forecast import FullYearProjection
+    >>> y = pd.Series(5e9, index=pd.period_range("2022-01", "2024-04", freq="M"))
+    >>> p = FullYearProjection(year=2024, months_observed=4,
+    ...     last_observed=pd.Period("2024-04", "M"), ytd_total=20e9, total=60e9,
+    ...     intervals={95: (52e9, 69e9)}, ytd_share=1 / 3, forecast=None)
+    >>> fig, ax = plt.subplots()
+    >>> [round(b.get_height()) for b in plot_projection(y, p, ax=ax).patches]
+    [60, 60, 20, 40]
+    >>> plt.close(fig)
+    """
+    ax = plt.gca() if ax is None else ax
+    years = monthly.groupby(monthly.index.year)
+    totals = years.sum()[years.size() == 12]
+    totals = totals[totals.index < projection.year]
+    scale = (
+        1e9 if max(abs(totals.max() if len(totals) else 0), abs(projection.total)) >= 1e9 else 1e6
+    )
+    unit = "USD billions" if scale == 1e9 else "USD millions"
+    x = [str(y) for y in totals.index]
+    ax.bar(x, totals.to_numpy() / scale, color="#4c72b0", label="complete years")
+    label = str(projection.year)
+    ax.bar(
+        [label],
+        [projection.ytd_total / scale],
+        color="#4c72b0",
+        alpha=0.9,
+        label="published months",
+    )
+    rest = projection.total - projection.ytd_total
+    ax.bar(
+        [label],
+        [rest / scale],
+        bottom=[projection.ytd_total / scale],
+        color="#4c72b0",
+        alpha=0.35,
+        label="projected",
+    )
+    if projection.intervals:
+        level = max(projection.intervals)
+        lo, hi = projection.intervals[level]
+        ax.errorbar(
+            [label],
+            [projection.total / scale],
+            yerr=[[(projection.total - lo) / scale], [(hi - projection.total) / scale]],
+            fmt="none",
+            ecolor="0.2",
+            capsize=6,
+            label=f"{level}% interval",
+        )
+    ax.set_ylabel(unit)
+    ax.legend(frameon=False, fontsize=8)
     return ax
