@@ -41,11 +41,12 @@ from kztrade.errors import ParameterError
 
 # The charts the notebooks draw live in kztrade.plotting; the names stay importable here.
 from kztrade.plotting import (
-    plot_by_source,
+    _auto_units,
     plot_concentration,
     plot_contributions,
     plot_projection,
     plot_structure,
+    usd_axis,
 )
 
 __all__ = [
@@ -94,7 +95,6 @@ __all__ = [
     "plot_concentration",
     "plot_contributions",
     "plot_projection",
-    "plot_by_source",
 ]
 
 _HERE = Path(__file__).resolve().parent
@@ -2437,73 +2437,6 @@ def span(frame) -> str:
         return "no data"
     first, last = frame["period"].min(), frame["period"].max()
     return str(first) if first == last else f"{first}–{last}"
-
-
-def _auto_units(values) -> str:
-    """The unit for USD figures of this typical size: the median absolute finite value.
-
-    The median, not the largest value, so that a wide upper interval bound does not turn
-    a series of some hundred millions into a column of "0.14" billions. The thresholds are
-    those of the figures in the text (``135.18 M USD``).
-
-    Examples
-    --------
-    >>> _auto_units([120e6, 135e6, 150e6, 1.5e9])
-    'millions'
-    >>> _auto_units([25e9, 31e9]), _auto_units([450e3, 610e3])
-    ('billions', 'thousands')
-    """
-    values = np.abs(np.asarray(values, dtype=float).ravel())
-    values = values[np.isfinite(values)]
-    typical = float(np.median(values)) if values.size else 0.0
-    if typical >= 1e9:
-        return "billions"
-    return "millions" if typical >= 1e6 else "thousands"
-
-
-def _tick_decimals(locations, scale: float) -> int:
-    """The fewest decimals that show every tick at ``locations / scale`` exactly."""
-    values = [v / scale for v in locations if np.isfinite(v)]
-    for decimals in range(7):
-        if all(abs(round(v, decimals) - v) <= 1e-9 * max(1.0, abs(v)) for v in values):
-            return decimals
-    return 6
-
-
-def usd_axis(ax, *, units: str = "auto"):
-    """Label a chart's y-axis in USD thousands, millions or billions when drawn in USD.
-
-    ``units="auto"`` chooses the unit from the typical size of the lines drawn (their
-    median absolute value; the axis limits when there are no lines), so that a shaded
-    interval reaching far above the data does not decide it. Tick labels carry as many
-    decimals as their spacing needs.
-
-    Examples
-    --------
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
-    >>> _ = ax.plot([0, 1, 2], [1.2e8, 1.4e8, 2.5e8])
-    >>> _ = ax.fill_between([1, 2], [0, 0], [2e9, 3e9])
-    >>> ax = usd_axis(ax)
-    >>> ax.get_ylabel(), ax.yaxis.get_major_formatter()(2.5e8, 0)
-    ('USD millions', '250')
-    >>> plt.close(fig)
-    """
-    from matplotlib.ticker import FuncFormatter
-
-    if units == "auto":
-        drawn = [line.get_ydata() for line in ax.get_lines()]
-        values = np.concatenate([np.asarray(y, dtype=float) for y in drawn]) if drawn else []
-        units = _auto_units(values if len(values) else ax.get_ylim())
-    scale, _ = _UNITS[units]
-
-    def label(value, _pos):
-        decimals = _tick_decimals(ax.yaxis.get_majorticklocs(), scale)
-        return f"{value / scale:,.{decimals}f}"
-
-    ax.yaxis.set_major_formatter(FuncFormatter(label))
-    ax.set_ylabel(f"USD {units}")
-    return ax
 
 
 def coverage_note(frame) -> str:

@@ -22,11 +22,11 @@ __all__ = [
     "UNITS",
     "plot_trade",
     "plot_mirror",
-    "plot_by_source",
     "plot_structure",
     "plot_concentration",
     "plot_contributions",
     "plot_projection",
+    "usd_axis",
 ]
 
 #: Scale and axis label of each ``units`` choice.
@@ -65,12 +65,96 @@ def _one_series(frame: pd.DataFrame, columns, *, func: str, style: str | None) -
             )
 
 
+def _auto_units(values) -> str:
+    """The unit for USD figures of this typical size: the median absolute finite value.
+
+    The median, not the largest value, so that a wide upper interval bound does not turn
+    a series of some hundred millions into a column of "0.14" billions. The thresholds are
+    those of the figures in the text (``135.18 M USD``).
+
+    Examples
+    --------
+    >>> _auto_units([120e6, 135e6, 150e6, 1.5e9])
+    'millions'
+    >>> _auto_units([25e9, 31e9]), _auto_units([450e3, 610e3])
+    ('billions', 'thousands')
+    """
+    values = np.abs(np.asarray(values, dtype=float).ravel())
+    values = values[np.isfinite(values)]
+    typical = float(np.median(values)) if values.size else 0.0
+    if typical >= 1e9:
+        return "billions"
+    return "millions" if typical >= 1e6 else "thousands"
+
+
+def _tick_decimals(locations, scale: float) -> int:
+    """The fewest decimals that show every tick at ``locations / scale`` exactly."""
+    values = [v / scale for v in locations if np.isfinite(v)]
+    for decimals in range(7):
+        if all(abs(round(v, decimals) - v) <= 1e-9 * max(1.0, abs(v)) for v in values):
+            return decimals
+    return 6
+
+
+def usd_axis(ax, *, units: str = "auto"):
+    """Label a chart's y-axis in USD thousands, millions or billions when drawn in USD.
+
+    ``units="auto"`` chooses the unit from the typical size of the lines drawn (their
+    median absolute value; the axis limits when there are no lines), so that a shaded
+    interval reaching far above the data does not decide it. Tick labels carry as many
+    decimals as their spacing needs.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        A chart whose y values are in USD (not scaled).
+    units : {"auto", "thousands", "millions", "billions"}, default "auto"
+
+    Returns
+    -------
+    matplotlib Axes
+        ``ax``, its y-axis labelled (e.g. "USD millions") and its ticks scaled.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1, 2], [1.2e8, 1.4e8, 2.5e8])
+    >>> _ = ax.fill_between([1, 2], [0, 0], [2e9, 3e9])
+    >>> ax = usd_axis(ax)
+    >>> ax.get_ylabel(), ax.yaxis.get_major_formatter()(2.5e8, 0)
+    ('USD millions', '250')
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    if units == "auto":
+        drawn = [line.get_ydata() for line in ax.get_lines()]
+        values = np.concatenate([np.asarray(y, dtype=float) for y in drawn]) if drawn else []
+        units = _auto_units(values if len(values) else ax.get_ylim())
+    if units not in ("thousands", "millions", "billions"):
+        raise ParameterError(
+            f"usd_axis: `units` must be 'auto', 'thousands', 'millions' or 'billions', "
+            f"got {units!r}"
+        )
+    scale, _ = _scale(units)
+
+    def label(value, _pos):
+        decimals = _tick_decimals(ax.yaxis.get_majorticklocs(), scale)
+        return f"{value / scale:,.{decimals}f}"
+
+    ax.yaxis.set_major_formatter(FuncFormatter(label))
+    ax.set_ylabel(f"USD {units}")
+    return ax
+
+
 def plot_trade(
     data: pd.DataFrame,
     *,
     measures=("export", "import", "turnover"),
     units: str = "millions",
     style: str | None = None,
+    hue: str | None = None,
     ax=None,
     **kwargs,
 ):
@@ -82,13 +166,19 @@ def plot_trade(
         A tidy trade frame (turnover and balance are computed), a frame made by
         :func:`kztrade.growth.with_turnover`, or the wide table of
         :func:`kztrade.growth.turnover`. It must describe one series (one reporter, partner,
-        commodity and source) unless ``style`` names the column that tells lines apart.
+        commodity and source) unless ``style`` or ``hue`` names the column that tells lines
+        apart.
     measures : sequence of str, default ("export", "import", "turnover")
         Which of ``"export"``, ``"import"``, ``"turnover"``, ``"balance"`` to draw.
-    units : {"millions", "billions", "thousands", "units"}, default "millions"
-        Scale of the values; the y-axis label says it ("USD millions").
+    units : {"millions", "billions", "thousands", "units", "auto"}, default "millions"
+        Scale of the values; the y-axis label says it ("USD millions"). ``"auto"`` chooses
+        thousands, millions or billions from the values drawn (see :func:`usd_axis`).
     style : str, optional
         A column drawn as line styles, e.g. ``"source"`` to compare BNS with COMTRADE.
+    hue : str, optional
+        A column drawn as colours, each value with its own marker too, e.g. ``"source"``
+        for one line per source; the legend then names the values only. Draws one
+        measure.
     ax : matplotlib Axes, optional
         Where to draw; the current Axes by default.
     **kwargs
@@ -113,6 +203,18 @@ def plot_trade(
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['Exports', 'Imports', 'Turnover']
     >>> plt.close(fig)
+
+    One measure, a line per source:
+
+    >>> g = make_frame({"period": [2019, 2019, 2020, 2020] * 2, "reporter": "KAZ",
+    ...                 "partner": "MNG", "flow": ["export", "import"] * 4,
+    ...                 "commodity": "TOTAL", "source": ["BNS"] * 4 + ["COMTRADE"] * 4,
+    ...                 "value_usd": [58e6, 2e6, 27e6, 2e6, 57e6, 2e6, 26e6, 1e6]}, freq="Y")
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_trade(g, measures="turnover", hue="source", units="auto", ax=ax)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_ylabel()
+    (['BNS', 'COMTRADE'], 'USD millions')
+    >>> plt.close(fig)
     """
     if not isinstance(data, pd.DataFrame):
         raise ParameterError(f"plot_trade: expected a DataFrame, got {type(data).__name__}")
@@ -122,13 +224,21 @@ def plot_trade(
         raise ParameterError(
             f"plot_trade: `measures` must be some of {list(MEASURES)}, got {measures!r}"
         )
-    scale, label = _scale(units)
-    if style is not None and style not in data.columns:
-        raise ParameterError(f"plot_trade: `style`={style!r} is not a column of the data")
-    _one_series(data, _SERIES, func="plot_trade", style=style)
+    scale, label = (1.0, "USD") if units == "auto" else _scale(units)
+    for name, column in (("style", style), ("hue", hue)):
+        if column is not None and column not in data.columns:
+            raise ParameterError(f"plot_trade: `{name}`={column!r} is not a column of the data")
+    if hue is not None and len(measures) != 1:
+        raise ParameterError(
+            f"plot_trade: with `hue`={hue!r} one measure is drawn, got measures={measures!r}; "
+            "pass one of them, e.g. measures='turnover'"
+        )
+    series = [c for c in _SERIES if c != hue]
+    _one_series(data, series, func="plot_trade", style=style)
     keys = [c for c in (*_SERIES, "period") if c in data.columns]
-    if style is not None and style not in keys:
-        keys.append(style)
+    for column in (style, hue):
+        if column is not None and column not in keys:
+            keys.append(column)
     if "flow" in data.columns:
         flows = set(data["flow"].astype(object).unique())
         if set(measures) <= flows:
@@ -152,19 +262,39 @@ def plot_trade(
         measure=long["measure"].astype(object).map(_LABELS),
     )
     ax = plt.gca() if ax is None else ax
-    kwargs.setdefault("marker", "o")
-    sns.lineplot(
-        data=long,
-        x="x",
-        y="value",
-        hue="measure",
-        hue_order=[_LABELS[m] for m in measures],
-        style=style,
-        ax=ax,
-        **kwargs,
-    )
+    if hue is None:
+        kwargs.setdefault("marker", "o")
+        sns.lineplot(
+            data=long,
+            x="x",
+            y="value",
+            hue="measure",
+            hue_order=[_LABELS[m] for m in measures],
+            style=style,
+            ax=ax,
+            **kwargs,
+        )
+    else:
+        long = long.assign(**{hue: long[hue].astype(str)})
+        order = sorted(long[hue].unique())
+        lines = hue if style is None else style
+        kwargs.setdefault("markers", True)
+        kwargs.setdefault("dashes", False)
+        sns.lineplot(
+            data=long,
+            x="x",
+            y="value",
+            hue=hue,
+            hue_order=order,
+            style=lines,
+            style_order=order if lines == hue else None,
+            ax=ax,
+            **kwargs,
+        )
     ax.set_xlabel("")
     ax.set_ylabel(label)
+    if units == "auto":
+        usd_axis(ax)
     legend = ax.get_legend()
     if legend is not None:
         legend.set_title(None)
@@ -286,7 +416,7 @@ def plot_mirror(
     return ax
 
 
-def plot_structure(top, *, ax=None):
+def plot_structure(top, *, ax=None, **kwargs):
     """Bar chart of the shares of the top items and "other", largest first.
 
     Parameters
@@ -294,6 +424,9 @@ def plot_structure(top, *, ax=None):
     top : DataFrame
         :func:`kztrade.growth.top_n` by commodity for one period and flow.
     ax : matplotlib Axes, optional
+        Where to draw; the current Axes by default.
+    **kwargs
+        Passed to :func:`seaborn.barplot`.
 
     Returns
     -------
@@ -320,7 +453,8 @@ def plot_structure(top, *, ax=None):
     data = pd.DataFrame(
         {"label": table.iloc[:, 0].to_numpy(), "share": top["share"].to_numpy() * 100}
     )
-    sns.barplot(data=data, x="share", y="label", color="#4c72b0", ax=ax)
+    kwargs.setdefault("color", "#4c72b0")
+    sns.barplot(data=data, x="share", y="label", ax=ax, **kwargs)
     for container in ax.containers:
         ax.bar_label(container, fmt="%.1f%%", padding=3, fontsize=8)
     ax.set_xlabel("Share of the total, %")
@@ -328,7 +462,7 @@ def plot_structure(top, *, ax=None):
     return ax
 
 
-def plot_concentration(concentration, *, ax=None):
+def plot_concentration(concentration, *, ax=None, **kwargs):
     """Line chart of the Herfindahl–Hirschman index over time, with its equivalent number.
 
     Parameters
@@ -336,6 +470,9 @@ def plot_concentration(concentration, *, ax=None):
     concentration : DataFrame
         :func:`kztrade.growth.hhi` of one flow over several periods.
     ax : matplotlib Axes, optional
+        Where to draw; the current Axes by default.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.plot`.
 
     Returns
     -------
@@ -361,7 +498,9 @@ def plot_concentration(concentration, *, ax=None):
     # a missing year stays a gap in the line instead of being bridged
     years = pd.DataFrame({"year": range(int(data["year"].min()), int(data["year"].max()) + 1)})
     line = years.merge(data[["year", "hhi"]], on="year", how="left")
-    ax.plot(line["year"], line["hhi"], marker="o", color=sns.color_palette()[0])
+    kwargs.setdefault("marker", "o")
+    kwargs.setdefault("color", sns.color_palette()[0])
+    ax.plot(line["year"], line["hhi"], **kwargs)
     for row in data.itertuples(index=False):
         if np.isfinite(row.equivalent_number):
             ax.annotate(
@@ -378,7 +517,7 @@ def plot_concentration(concentration, *, ax=None):
     return ax
 
 
-def plot_contributions(contribution, *, period, n: int = 8, ax=None):
+def plot_contributions(contribution, *, period, n: int = 8, ax=None, **kwargs):
     """Bar chart of the items that contributed most to a total's growth, in percentage points.
 
     The ``n`` largest contributions by absolute size are drawn; the rest are summed into
@@ -391,7 +530,11 @@ def plot_contributions(contribution, *, period, n: int = 8, ax=None):
     period : int or str
         The period whose growth is decomposed.
     n : int, default 8
+        How many contributions to draw apart.
     ax : matplotlib Axes, optional
+        Where to draw; the current Axes by default.
+    **kwargs
+        Passed to :func:`seaborn.barplot`.
 
     Returns
     -------
@@ -442,86 +585,13 @@ def plot_contributions(contribution, *, period, n: int = 8, ax=None):
         values.append(float(rest["contribution_pp"].sum()))
     data = pd.DataFrame({"label": labels, "pp": values})
     colors = ["#4c72b0" if v >= 0 else "#c44e52" for v in values]
-    sns.barplot(data=data, x="pp", y="label", hue="label", palette=colors, legend=False, ax=ax)
+    sns.barplot(
+        data=data, x="pp", y="label", hue="label", palette=colors, legend=False, ax=ax, **kwargs
+    )
     ax.axvline(0, color="0.3", linewidth=0.8)
     ax.set_xlabel("Contribution to growth, percentage points")
     ax.set_ylabel("")
     return ax
-
-
-def plot_by_source(frame, *, measure: str = "turnover", ax=None):
-    """One measure of one reporter's trade with one partner, a line per source.
-
-    Each source has its own colour and marker, and the legend names the sources only.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        A tidy frame of exports and imports of one reporter, partner and commodity, from
-        one or more sources.
-    measure : {"turnover", "export", "import", "balance"}, default "turnover"
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib Axes
-
-    Examples
-    --------
-    >>> import matplotlib.pyplot as plt
-    >>> from kztrade.schema import make_frame
-    >>> f = make_frame({"period": [2019, 2019, 2020, 2020] * 2, "reporter": "KAZ",
-    ...                 "partner": "MNG", "flow": ["export", "import"] * 4,
-    ...                 "commodity": "TOTAL", "source": ["BNS"] * 4 + ["COMTRADE"] * 4,
-    ...                 "value_usd": [58e6, 2e6, 27e6, 2e6, 57e6, 2e6, 26e6, 1e6]}, freq="Y")
-    >>> fig, ax = plt.subplots()
-    >>> ax = plot_by_source(f, ax=ax)
-    >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_legend().get_title().get_text()
-    (['BNS', 'COMTRADE'], '')
-    >>> len({tuple(line.get_color()) if not isinstance(line.get_color(), str)
-    ...      else line.get_color() for line in ax.get_lines()})
-    2
-    >>> plt.close(fig)
-    """
-    from kztrade.growth import with_turnover
-    from kztrade.notebooks import usd_axis
-
-    measures = ("turnover", "export", "import", "balance")
-    if measure not in measures:
-        raise ParameterError(
-            f"plot_by_source: `measure` must be one of {measures}, got {measure!r}"
-        )
-    ax = plt.gca() if ax is None else ax
-    levels = with_turnover(frame)
-    rows = levels[levels["flow"].astype(object) == measure]
-    period = rows["period"]
-    monthly = period.dtype.freq.freqstr.startswith("M")
-    x = period.dt.to_timestamp() if monthly else period.dt.year
-    rows = pd.DataFrame(
-        {
-            "x": x.to_numpy(),
-            "value": rows["value_usd"].to_numpy(dtype="float64"),
-            "source": rows["source"].astype(str).to_numpy(),
-        }
-    )
-    order = sorted(rows["source"].unique())
-    sns.lineplot(
-        data=rows,
-        x="x",
-        y="value",
-        hue="source",
-        hue_order=order,
-        style="source",
-        style_order=order,
-        markers=True,
-        dashes=False,
-        ax=ax,
-    )
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(handles, labels, title=None)
-    ax.set_xlabel("")
-    return usd_axis(ax)
 
 
 def plot_projection(monthly, projection, *, ax=None):
@@ -535,7 +605,9 @@ def plot_projection(monthly, projection, *, ax=None):
     monthly : Series
         The monthly series the projection was made from.
     projection : kztrade.forecast.FullYearProjection
+        The projection of the year after the last complete one.
     ax : matplotlib Axes, optional
+        Where to draw; the current Axes by default.
 
     Returns
     -------
