@@ -36,7 +36,7 @@ from kztrade import __version__, datasets, growth
 from kztrade.notebooks import find_notebook
 from kztrade.reports import DEFAULT_NOTEBOOKS, build_report
 from kztrade.reports import _kernel_config as kernel_config
-from kztrade.reports import _one_blas_thread as one_blas_thread
+from kztrade.reports import _kernel_environment as one_blas_thread
 
 
 def imported_modules(name: str, folder: Path) -> list[str]:

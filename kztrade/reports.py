@@ -1534,24 +1534,33 @@ def _publish(staging: Path, out: Path, results: list[Result], manifest: dict) ->
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+#: The matplotlib backend that puts charts into a notebook's outputs. Any other, such as
+#: ``MPLBACKEND=Agg`` set for a headless shell, would leave a report without its charts.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
 @contextlib.contextmanager
-def _one_blas_thread():
-    """Start kernels with one linear-algebra thread each, unless the user chose otherwise.
+def _kernel_environment():
+    """Start kernels with one linear-algebra thread each and charts drawn into the outputs.
 
     Notebooks already run in parallel, one process each; and the models fitted in them
     work on small matrices, where threads only compete (statsmodels' state-space fits ran
-    several times slower with them on a busy machine, see benchmarks/report_speed.py).
+    several times slower with them on a busy machine, see benchmarks/report_speed.py). A
+    thread count the user set is kept; the chart backend is always the inline one.
     """
-    saved = {name: os.environ.get(name) for name in BLAS_THREAD_VARIABLES}
-    for name, value in saved.items():
-        if value is None:
+    saved = {name: os.environ.get(name) for name in (*BLAS_THREAD_VARIABLES, "MPLBACKEND")}
+    for name in BLAS_THREAD_VARIABLES:
+        if saved[name] is None:
             os.environ[name] = "1"
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
     try:
         yield
     finally:
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _pool_context():
@@ -1809,7 +1818,7 @@ def build_report(
         try:
             with stop.deferred():  # a stop signal waits until the name is known
                 staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
-            with _staging_locked(staging), _one_blas_thread():
+            with _staging_locked(staging), _kernel_environment():
                 results = _run_jobs(plan, staging, options, n_jobs=n_jobs, progress=progress)
                 seconds = time.perf_counter() - t0
                 manifest = _manifest(results, options=options, started=started, seconds=seconds)
@@ -1888,7 +1897,7 @@ def run_notebook(
         try:
             with stop.deferred():  # a stop signal waits until the name is known
                 staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
-            with _staging_locked(staging), _one_blas_thread():
+            with _staging_locked(staging), _kernel_environment():
                 result = _execute(job, str(staging), options)
                 with stop.deferred(), _locked(out / _LOCK_NAME):
                     for name in result.files.values():
