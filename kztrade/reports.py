@@ -1724,6 +1724,26 @@ def _run_jobs(jobs: list[Job], staging: Path, options: dict, *, n_jobs: int, pro
     return results
 
 
+@contextlib.contextmanager
+def _staging(out: Path):
+    """A locked staging folder inside ``out`` for one run, removed whatever happens.
+
+    Yields the run's stop handler and the folder. Kernels started inside see
+    :func:`_kernel_environment`; a stop signal that arrives while the folder is being made
+    waits until its name is known, so that it is always cleaned up.
+    """
+    with _Stoppable() as stop:
+        staging = None
+        try:
+            with stop.deferred():
+                staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
+            with _staging_locked(staging), _kernel_environment():
+                yield stop, staging
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+
+
 def build_report(
     partners: Sequence[str] | None = None,
     *,
@@ -1813,20 +1833,12 @@ def build_report(
     _clean_abandoned(out)
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
-    with _Stoppable() as stop:
-        staging = None
-        try:
-            with stop.deferred():  # a stop signal waits until the name is known
-                staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
-            with _staging_locked(staging), _kernel_environment():
-                results = _run_jobs(plan, staging, options, n_jobs=n_jobs, progress=progress)
-                seconds = time.perf_counter() - t0
-                manifest = _manifest(results, options=options, started=started, seconds=seconds)
-                with stop.deferred():
-                    _publish(staging, out, results, manifest)
-        finally:
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
+    with _staging(out) as (stop, staging):
+        results = _run_jobs(plan, staging, options, n_jobs=n_jobs, progress=progress)
+        seconds = time.perf_counter() - t0
+        manifest = _manifest(results, options=options, started=started, seconds=seconds)
+        with stop.deferred():
+            _publish(staging, out, results, manifest)
     return Report(out=out, results=results, seconds=seconds)
 
 
@@ -1892,20 +1904,12 @@ def run_notebook(
         "cell_progress": show,
         "quiet_kernel": _is_ipykernel(argv),
     }
-    with _Stoppable() as stop:
-        staging = None
-        try:
-            with stop.deferred():  # a stop signal waits until the name is known
-                staging = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING_PREFIX))
-            with _staging_locked(staging), _kernel_environment():
-                result = _execute(job, str(staging), options)
-                with stop.deferred(), _locked(out / _LOCK_NAME):
-                    for name in result.files.values():
-                        if name:
-                            os.replace(staging / name, out / name)
-        finally:
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
+    with _staging(out) as (stop, staging):
+        result = _execute(job, str(staging), options)
+        with stop.deferred(), _locked(out / _LOCK_NAME):
+            for name in result.files.values():
+                if name:
+                    os.replace(staging / name, out / name)
     return result
 
 
