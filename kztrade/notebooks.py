@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from kztrade.errors import ParameterError
+from kztrade.params import unknown_parameter
 
 # The charts the notebooks draw live in kztrade.plotting; the names stay importable here.
 from kztrade.plotting import (
@@ -589,9 +590,7 @@ def bind_parameters(
     for name, value in values.items():
         parameter = declared.get(name)
         if parameter is None:
-            close = difflib.get_close_matches(name, list(declared), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"unknown parameter {name!r}{hint}")
+            problems.append(unknown_parameter(name, declared))
             continue
         try:
             if from_text:

@@ -289,6 +289,19 @@ def check_literal(name: str, value, *, _depth: int = 0):
     )
 
 
+def unknown_parameter(name: str, known) -> str:
+    """The problem of a parameter name a notebook does not declare, with the closest one.
+
+    Examples
+    --------
+    >>> unknown_parameter("partnr", ["partner", "first_year"])
+    "unknown parameter 'partnr' (did you mean 'partner'?)"
+    """
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown parameter {name!r}{hint}"
+
+
 def check_values(declared: Mapping, values: Mapping[str, object], *, notebook: str) -> dict:
     """Check parameter values, as a batch will inject them, before anything runs.
 
@@ -329,9 +342,7 @@ def check_values(declared: Mapping, values: Mapping[str, object], *, notebook: s
     for name, value in values.items():
         parameter = declared.get(name)
         if parameter is None:
-            close = difflib.get_close_matches(name, list(declared), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"unknown parameter {name!r}{hint}")
+            problems.append(unknown_parameter(name, declared))
             continue
         try:
             check_literal(name, value)
