@@ -68,6 +68,14 @@ SEASONAL_STRENGTH_THRESHOLD = 0.64
 #: scale estimated from backtest errors is pulled towards 1 (see ``docs/forecast.md``).
 CALIBRATION_PRIOR = 1
 
+#: Changes of a training window smaller than this share of its level count as no change:
+#: the backtest's MASE is then undefined (NaN) instead of a division by rounding noise.
+NO_CHANGE_TOLERANCE = 1e-9
+
+#: sMAPE (in percent) below which a backtest forecast counts as exact when the guard has
+#: to compare sMAPE because MASE is undefined, so that rounding noise cannot trip it.
+SMAPE_EXACT = 0.01
+
 #: Fewest observations auto_forecast accepts.
 MIN_OBSERVATIONS = 3
 
@@ -833,12 +841,30 @@ def _from_scale(values, transform):
 
 
 def _mase_scale(train: np.ndarray, m: int) -> float:
+    """The in-sample mean absolute error of the seasonal naive forecast; NaN when zero.
+
+    MASE divides by this error, so it is undefined when the training window does not
+    change at the seasonal lag (Hyndman & Koehler 2006): a constant, or a pattern
+    repeated exactly. Differences below ``NO_CHANGE_TOLERANCE`` of the level count as
+    no change, so that rounding in the data does not produce MASE values of 1e10.
+    """
     lag = m if len(train) > m else 1
-    scale = np.mean(np.abs(train[lag:] - train[:-lag])) if len(train) > lag else 0.0
-    # a series without any change (constant, or exactly periodic) has no natural scale;
-    # a tiny one keeps exact forecasts at MASE ~0 and wrong ones clearly above it
-    floor = 1e-8 * max(float(np.mean(np.abs(train))), 1e-12)
-    return max(float(scale), floor)
+    if len(train) <= lag:
+        return np.nan
+    scale = float(np.mean(np.abs(train[lag:] - train[:-lag])))
+    level = float(np.mean(np.abs(train)))
+    return scale if scale > NO_CHANGE_TOLERANCE * level else np.nan
+
+
+def _no_change_reason(train: np.ndarray, *, window: str = "the training window") -> str:
+    """Why MASE is undefined on a training window, in words an economist reads."""
+    level = float(np.mean(np.abs(train)))
+    if np.ptp(train) > NO_CHANGE_TOLERANCE * level:
+        return (
+            f"the series repeats exactly the same seasonal pattern over {window}, so the "
+            "seasonal naive forecast it is measured against makes no error"
+        )
+    return f"the series does not change over {window}"
 
 
 def _smape(actual, forecast) -> np.ndarray:
@@ -898,10 +924,13 @@ def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
         )
     records = {key: [] for key in final}
     origin_failures = {key: 0 for key in final}
+    no_change = []  # training windows without change (MASE undefined there)
     for origin in origins:
         train = values[:origin]
         actual = values[origin : origin + h_b]
         scale = _mase_scale(train, m)
+        if not np.isfinite(scale):
+            no_change.append(train)
         sub_plan = _plan(train, m, plan.transform)
         sub_plan.seasonal_ok = plan.seasonal_ok and sub_plan.seasonal_ok
         z_train = z[:origin]
@@ -922,16 +951,19 @@ def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
                 origin_failures[key] += 1
         for key, forecast in per_origin.items():
             mean = _from_scale(forecast.mean, plan.transform)
+            # the log round trip moves a bound by rounding; an exact forecast with an
+            # interval of no width (a constant series) still holds what happened
+            slack = NO_CHANGE_TOLERANCE * np.abs(actual)
             covered = {
                 level: (
-                    (_from_scale(lo, plan.transform) <= actual)
-                    & (actual <= _from_scale(hi, plan.transform))
+                    (_from_scale(lo, plan.transform) - slack <= actual)
+                    & (actual <= _from_scale(hi, plan.transform) + slack)
                 )
                 for level, (lo, hi) in forecast.bounds.items()
             }
             records[key].append(
                 {
-                    "mase": float(np.mean(np.abs(actual - mean)) / scale),
+                    "mase": float(np.mean(np.abs(actual - mean)) / scale),  # NaN without change
                     "smape": float(np.mean(_smape(actual, mean))),
                     "coverage": {lv: float(np.mean(c)) for lv, c in covered.items()},
                     "error_z": _to_scale(actual, plan.transform) - forecast.mean,
@@ -939,13 +971,25 @@ def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
                 }
             )
 
+    if origins and len(no_change) == len(origins):
+        windows = "the training window of every backtest origin"
+        notes.append(
+            "MASE (the error relative to that of the naive forecast) is undefined for "
+            f"this series: {_no_change_reason(no_change[0], window=windows)}; the backtest "
+            "compares the models by sMAPE instead, and the intervals are the models' own, "
+            "not calibrated on the backtest"
+        )
     rows, errors_z = [], {}
     for key in [*BASE_CANDIDATES, *_combination_keys(final)]:
         row = {"candidate": key}
         if key in final:
             row["model"] = final[key].spec
             recs = records[key] if origin_failures[key] == 0 else []
-            row["mase"] = float(np.mean([r["mase"] for r in recs])) if recs else np.nan
+            # origins whose training window does not change give no MASE and no
+            # calibration: their models claim (almost) no spread, so neither the error
+            # scaled by the naive one nor the error over the claimed spread means anything
+            scaled = [r for r in recs if np.isfinite(r["mase"])]
+            row["mase"] = float(np.mean([r["mase"] for r in scaled])) if scaled else np.nan
             row["smape"] = float(np.mean([r["smape"] for r in recs])) if recs else np.nan
             for level in levels:
                 row[f"coverage_{level}"] = (
@@ -955,14 +999,28 @@ def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
             note = []
             if origin_failures[key]:
                 note.append(f"failed at {origin_failures[key]} of {len(origins)} origin(s)")
+            elif recs and not scaled:
+                note.append(
+                    f"MASE undefined: {_no_change_reason(no_change[0])}; intervals not "
+                    "calibrated on the backtest"
+                )
+            elif len(scaled) < len(recs):
+                others = len(recs) - len(scaled)
+                note.append(
+                    f"MASE and interval calibration from {len(scaled)} of {len(recs)} "
+                    f"origins; at the other {_plural(others, 'origin')} "
+                    f"{_no_change_reason(no_change[0])}"
+                )
             if not final[key].converged:
                 note.append("optimiser did not converge on the full series")
             row["note"] = "; ".join(note)
             row["interval_scale"] = 1.0
             if recs:
                 errors_z[key] = np.vstack([r["error_z"] for r in recs])
+            if scaled:
                 row["interval_scale"] = _interval_scale(
-                    errors_z[key], np.vstack([r["sd_z"] for r in recs])
+                    np.vstack([r["error_z"] for r in scaled]),
+                    np.vstack([r["sd_z"] for r in scaled]),
                 )
         elif key in failures:
             row.update(model="", mase=np.nan, smape=np.nan, origins=0, interval_scale=np.nan)
@@ -977,6 +1035,10 @@ def _evaluate(values, horizon, levels, plan, n_origins) -> _Evaluation:
     scales = table.set_index("candidate")["interval_scale"]
     final = {key: _rescale(f, scales.get(key, 1.0)) for key, f in final.items()}
     return _Evaluation(table, final, errors_z, notes, h_b)
+
+
+def _plural(n: int, noun: str) -> str:
+    return noun if n == 1 else f"{n} {noun}s"
 
 
 def _implied_sd(forecast: _Forecast, levels) -> np.ndarray:
@@ -1020,18 +1082,29 @@ def _rescale(forecast: _Forecast, scale) -> _Forecast:
 
 
 def _choose(table: pd.DataFrame, final: dict) -> str:
-    """Pick the candidate to report from the backtest scores (rule in docs/forecast.md)."""
-    scored = table[table["candidate"].isin(list(final)) & table["mase"].notna()]
-    if scored.empty:
+    """Pick the candidate to report from the backtest scores (rule in docs/forecast.md).
+
+    The scores are MASE; when MASE is undefined at every origin (a series that does not
+    change over the training windows), sMAPE, with values below ``SMAPE_EXACT`` counting
+    as exact.
+    """
+    backtested = table[
+        table["candidate"].isin(list(final)) & (table["origins"] > 0) & table["smape"].notna()
+    ]
+    if backtested.empty:
         return "naive"
-    mase = scored.set_index("candidate")["mase"]
-    if MEDIAN not in mase.index:  # fewer than three members could be assessed
-        return str(mase.idxmin())
+    scored = backtested[backtested["mase"].notna()]
+    if scored.empty:
+        score = backtested.set_index("candidate")["smape"].clip(lower=SMAPE_EXACT)
+    else:
+        score = scored.set_index("candidate")["mase"]
+    if MEDIAN not in score.index:  # fewer than three members could be assessed
+        return str(score.idxmin())
     best = MEDIAN
     # a guard, not a selection: statsmodels' fits can break down on degenerate series (a
     # constant, a flat stretch) and drag a combination far off
-    if mase[best] > GUARD_RATIO * mase.min():
-        best = mase.idxmin()
+    if score[best] > GUARD_RATIO * score.min():
+        best = score.idxmin()
     return str(best)
 
 
@@ -1110,10 +1183,22 @@ def backtest(
     --------
     >>> import numpy as np, pandas as pd
     >>> months = pd.period_range("2016-01", periods=72, freq="M")
-    >>> y = pd.Series(100 + 10 * np.sin(2 * np.pi * np.arange(72) / 12), index=months)
-    >>> table = backtest(y, horizon=6).set_index("candidate")
-    >>> bool(table.loc["snaive", "mase"] < 0.01 < table.loc["naive", "mase"])
+    >>> season = 10 * np.sin(2 * np.pi * np.arange(72) / 12)
+    >>> noise = np.random.default_rng(0).normal(0, 1, 72)
+    >>> table = backtest(pd.Series(100 + season + noise, index=months), horizon=6)
+    >>> mase = table.set_index("candidate")["mase"]
+    >>> bool(mase["snaive"] < 2 < 5 < mase["naive"])
     True
+
+    MASE is undefined where the training window does not change (Hyndman & Koehler
+    2006); such rows have NaN and say why:
+
+    >>> flat = backtest(pd.Series(5e6, index=months), horizon=6)
+    >>> bool(flat["mase"].isna().all())
+    True
+    >>> print(flat.loc[0, "note"])
+    MASE undefined: the series does not change over the training window; intervals not
+    calibrated on the backtest
     """
     return auto_forecast(
         y,

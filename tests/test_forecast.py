@@ -1,3 +1,4 @@
+import re
 import warnings
 
 import matplotlib
@@ -61,8 +62,13 @@ def test_pure_seasonal_series_repeats_its_pattern():
     res = auto_forecast(y, horizon=12, origins=2)
     np.testing.assert_allclose(res.mean.to_numpy(), PATTERN, rtol=1e-3)
     table = res.backtest.set_index("candidate")
-    assert table.loc["snaive", "mase"] < 1e-3
-    assert table.loc["naive", "mase"] > 0.5
+    # the seasonal naive forecast makes no in-sample error, so MASE has no scale
+    assert table["mase"].isna().all()
+    assert table.loc["snaive", "note"].startswith(
+        "MASE undefined: the series repeats exactly the same seasonal pattern"
+    )
+    assert table.loc["snaive", "smape"] < 1e-6
+    assert table.loc["naive", "smape"] > 10
 
 
 def test_linear_trend_is_continued():
@@ -84,6 +90,98 @@ def test_constant_series_gives_the_constant():
     res = auto_forecast(y, horizon=6, origins=2)
     np.testing.assert_allclose(res.mean.to_numpy(), 250.0)
     check_intervals(res)
+
+
+NO_CHANGE = "MASE undefined: the series does not change over the training window"
+
+
+@pytest.mark.parametrize(
+    "y",
+    [annual(np.full(12, 135e6)), monthly(np.full(36, 5e6)), annual(np.full(4, 7.0))],
+    ids=["annual", "monthly", "too short for the median"],
+)
+def test_constant_series_has_no_mase_but_a_forecast(y):
+    res = auto_forecast(y, horizon=3)
+    table = res.backtest
+    backtested = table[table["origins"] > 0]
+    assert len(backtested) >= 2
+    # MASE divides by the in-sample naive error, which is zero: undefined, not 1e10
+    assert table["mase"].isna().all()
+    assert backtested["note"].str.startswith(NO_CHANGE).all()
+    assert (backtested["interval_scale"] == 1.0).all()
+    assert backtested["smape"].notna().all()
+    assert table["chosen"].sum() == 1
+    np.testing.assert_allclose(res.mean.to_numpy(), y.iloc[0], rtol=1e-9)
+    np.testing.assert_allclose(res.intervals.to_numpy(), y.iloc[0], rtol=1e-9)
+    assert any("MASE" in note and "sMAPE instead" in note for note in res.notes)
+    # an exact forecast with an interval of no width held what happened
+    chosen = table[table["chosen"]].iloc[0]
+    assert chosen["coverage_80"] == 1.0 and chosen["coverage_95"] == 1.0
+
+
+def test_constant_series_keeps_the_median_and_its_guard():
+    res = auto_forecast(annual(np.full(12, 100.0)), horizon=3)
+    table = res.backtest.set_index("candidate")
+    assert res.candidate == "median"
+    assert table.loc["theta", "smape"] > 100  # statsmodels' Theta breaks down on a constant
+    assert np.isnan(table.loc["theta", "mase"])
+
+
+def test_guard_compares_smape_when_mase_is_undefined():
+    final = dict.fromkeys(["naive", "ets", "theta", "median"])
+    table = pd.DataFrame(
+        {
+            "candidate": list(final),
+            "mase": np.nan,
+            "smape": [0.0, 1e-13, 190.0, 1e-12],
+            "origins": 3,
+        }
+    )
+    assert forecast._choose(table, final) == "median"  # rounding noise is no break-down
+    broken = table.assign(smape=[0.0, 1e-13, 190.0, 120.0])
+    assert forecast._choose(broken, final) == "naive"
+
+
+def test_series_flat_over_the_backtest_windows_gets_sensible_intervals():
+    y = annual(np.r_[np.full(10, 50.0), 60.0, 70.0])
+    res = auto_forecast(y, horizon=3)
+    table = res.backtest
+    assert table["mase"].isna().all()
+    assert table["note"].str.startswith(NO_CHANGE).all()
+    # calibrating on windows where every model claimed no spread blew the 95% upper
+    # bound up to 1e24 and more; the models' own intervals stay in proportion
+    check_intervals(res)
+    assert res.intervals["upper_95"].max() < 10 * y.max()
+    assert res.intervals["lower_95"].min() > y.min() / 10
+
+
+def test_origins_without_change_are_left_out_of_mase():
+    y = annual(np.r_[np.full(9, 50.0), 55, 60, 58, 63, 70])
+    table = auto_forecast(y, horizon=3).backtest
+    assert table["mase"].notna().all()
+    assert (table["mase"] < 100).all()
+    assert (table["note"] == (
+        "MASE and interval calibration from 2 of 3 origins; at the other origin the "
+        "series does not change over the training window"
+    )).all()  # fmt: skip
+
+
+def test_forecast_reading_of_a_constant_series_prints_no_nan():
+    from kztrade import notebooks
+
+    res = auto_forecast(annual(np.full(26, 135e6), start=2000), horizon=3)
+    explained = notebooks.explain_forecast(res, what="turnover")
+    shown = [
+        explained.text,
+        notebooks.backtest_table(res).to_string(),
+        notebooks.forecast_table(res).to_string(),
+    ]
+    for text in shown:
+        assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE), text
+    assert "sMAPE instead" in explained.text
+    assert NO_CHANGE in shown[1]
+    figures = {f["name"]: f["value"] for f in explained.figures}
+    assert figures["mase"] is None
 
 
 # --- results object ------------------------------------------------------------------
