@@ -76,6 +76,10 @@ NO_CHANGE_TOLERANCE = 1e-9
 #: to compare sMAPE because MASE is undefined, so that rounding noise cannot trip it.
 SMAPE_EXACT = 0.01
 
+#: How far a fan chart's y-axis reaches beyond the range of the history and the point
+#: forecast, in multiples of that range; intervals reaching further run off the chart.
+FAN_HEADROOM = 1.5
+
 #: Fewest observations auto_forecast accepts.
 MIN_OBSERVATIONS = 3
 
@@ -1471,8 +1475,25 @@ def _as_timestamps(index: pd.Index) -> pd.Index:
     return index.to_timestamp() if isinstance(index, pd.PeriodIndex) else index
 
 
-def plot_forecast(result: ForecastResult, *, history=None, ax=None, **kwargs):
+def _amount(value: float) -> str:
+    """A US dollar amount in words a chart label can hold, e.g. ``1.51 bn USD``."""
+    for scale, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:,.3g} {suffix} USD"
+    return f"{value:,.3g} USD"
+
+
+def plot_forecast(result: ForecastResult, *, history=None, clip=FAN_HEADROOM, ax=None, **kwargs):
     """Draw a forecast as a fan chart: history, point forecast and shaded intervals.
+
+    A wide interval can reach many times further than anything observed (a 95% upper
+    bound of 1.5 bn USD over a history of tens of millions) and would flatten the history
+    against the axis. By default the y-axis therefore ends ``clip`` times the range of
+    the history and the point forecast beyond that range; a band that runs off the chart
+    is cut at its edge, and an arrow there names the period and the bounds off the chart
+    with their values ("off the chart; in 2028: 95% upper bound 1.51 bn USD"). The
+    intervals are drawn in full and ``result.intervals`` is unchanged: only the view is
+    limited.
 
     Parameters
     ----------
@@ -1480,6 +1501,9 @@ def plot_forecast(result: ForecastResult, *, history=None, ax=None, **kwargs):
         The output of :func:`auto_forecast`.
     history : pandas.Series, optional
         Observed values to draw before the forecast (e.g. the series that was forecast).
+    clip : float or None, default 1.5
+        How far beyond the range of the history and the point forecast the y-axis
+        reaches, in multiples of that range; ``None`` shows every interval in full.
     ax : matplotlib.axes.Axes, optional
         Where to draw; the current axes by default.
     **kwargs
@@ -1501,7 +1525,25 @@ def plot_forecast(result: ForecastResult, *, history=None, ax=None, **kwargs):
     >>> ax = plot_forecast(auto_forecast(y, horizon=3), history=y, ax=ax)
     >>> len(ax.collections)  # one band per interval level
     2
-    >>> plt.close(fig)
+
+    A bound far above the history is cut off and named:
+
+    >>> years = pd.period_range("2024", periods=2, freq="Y")
+    >>> wide = ForecastResult(
+    ...     mean=pd.Series([10.0, 10.0], index=years),
+    ...     intervals=pd.DataFrame({"lower_95": [5.0, 3.0], "upper_95": [40.0, 900.0]},
+    ...                            index=years),
+    ...     model="naive", backtest=pd.DataFrame(), forecasts=pd.DataFrame(),
+    ...     candidates={}, candidate="naive", transform="log", season_length=1,
+    ...     levels=(95,))
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_forecast(wide, history=y, ax=ax)
+    >>> float(ax.get_ylim()[1])  # 11 + 1.5 * (11 - 5)
+    20.0
+    >>> print(ax.texts[0].get_text())
+    off the chart; in 2025:
+    95% upper bound 900 USD
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
@@ -1509,14 +1551,20 @@ def plot_forecast(result: ForecastResult, *, history=None, ax=None, **kwargs):
         raise ParameterError(
             f"result must be a ForecastResult from auto_forecast, got {type(result).__name__}"
         )
+    if clip is not None and (
+        isinstance(clip, bool) or not isinstance(clip, (int, float)) or not clip > 0
+    ):
+        raise ParameterError(f"clip must be a positive number or None, got {clip!r}")
     if ax is None:
         ax = plt.gca()
     color = kwargs.pop("color", kwargs.pop("c", "C0"))
     label = kwargs.pop("label", f"forecast: {result.model}")
     x = _as_timestamps(result.mean.index)
+    core = [result.mean.to_numpy(dtype=float)]
     if history is not None:
         if not isinstance(history, pd.Series):
             raise ParameterError(f"history must be a pandas Series, got {type(history).__name__}")
+        core.append(history.to_numpy(dtype=float))
         ax.plot(_as_timestamps(history.index), history.to_numpy(), color="0.25", label="observed")
     # wider intervals first and lighter, so that the narrower ones sit on top
     for i, level in enumerate(sorted(result.levels, reverse=True)):
@@ -1530,5 +1578,63 @@ def plot_forecast(result: ForecastResult, *, history=None, ax=None, **kwargs):
             label=f"{level}% interval",
         )
     ax.plot(x, result.mean.to_numpy(), color=color, label=label, **kwargs)
+    if clip is not None:
+        _clip_fan(ax, result, np.concatenate(core), x, clip)
     ax.legend()
     return ax
+
+
+def _clip_fan(ax, result: ForecastResult, core: np.ndarray, x, clip: float) -> None:
+    """Limit the y-axis to ``clip`` ranges around ``core`` and name the bounds cut off."""
+    core = core[np.isfinite(core)]
+    if core.size == 0:
+        return
+    low, high = float(core.min()), float(core.max())
+    span = high - low or abs(high) or 1.0
+    floor, ceiling = low - clip * span, high + clip * span
+    bounds = result.intervals.to_numpy(dtype=float)
+    bounds = bounds[np.isfinite(bounds)]
+    drawn = np.concatenate([core, bounds])
+    above, below = drawn.max() > ceiling, drawn.min() < floor
+    if not (above or below):
+        return
+    shown = np.clip(drawn, floor, ceiling)
+    margin = 0.05 * (shown.max() - shown.min())
+    ax.set_ylim(
+        floor if below else shown.min() - margin,
+        ceiling if above else shown.max() + margin,
+    )
+    periods = result.mean.index
+    # one label per edge and period, listing the bounds cut off there, widest first
+    cut = {}
+    for level in sorted(result.levels, reverse=True):
+        for side, edge, column, pick in (
+            ("upper", ceiling, f"upper_{level}", np.nanargmax),
+            ("lower", floor, f"lower_{level}", np.nanargmin),
+        ):
+            values = result.intervals[column].to_numpy(dtype=float)
+            i = int(pick(values))
+            if (values[i] > edge) if side == "upper" else (values[i] < edge):
+                cut.setdefault((side, i, edge), []).append(
+                    f"{level}% {side} bound {_amount(values[i])}"
+                )
+    for (side, i, edge), names in cut.items():
+        period = periods[i]
+        when = str(period) if isinstance(periods, pd.PeriodIndex) else f"{period:%Y-%m-%d}"
+        ax.annotate(
+            "\n".join([f"off the chart; in {when}:", *names]),
+            xy=(x[i], edge),
+            xytext=(-24, -14 if side == "upper" else 14),
+            textcoords="offset points",
+            ha="right",
+            va="top" if side == "upper" else "bottom",
+            fontsize=8,
+            color="0.2",
+            arrowprops={
+                "arrowstyle": "->",
+                "color": "0.2",
+                "linewidth": 0.8,
+                "relpos": (1, 1) if side == "upper" else (1, 0),
+            },
+            annotation_clip=False,
+        )

@@ -567,3 +567,107 @@ def test_plot_forecast_draws_a_fan_on_the_current_axes(seasonal_trade, seasonal_
 def test_plot_forecast_rejects_other_objects():
     with pytest.raises(ParameterError, match="^result must be a ForecastResult"):
         plot_forecast(pd.Series([1.0]))
+
+
+def wide_result(upper_95, *, mean=135e6, lower_95=None, transform="log"):
+    """A three-year forecast whose 95% interval reaches ``upper_95``."""
+    years = pd.period_range("2026", periods=len(upper_95), freq="Y")
+    mean = np.full(len(years), mean)
+    upper_95 = np.asarray(upper_95, dtype=float)
+    lower_95 = mean * 0.2 if lower_95 is None else np.asarray(lower_95, dtype=float)
+    intervals = pd.DataFrame(
+        {
+            "lower_80": mean - 0.5 * (mean - lower_95),
+            "upper_80": mean + 0.5 * (upper_95 - mean),
+            "lower_95": lower_95,
+            "upper_95": upper_95,
+        },
+        index=years,
+    )
+    return ForecastResult(
+        mean=pd.Series(mean, index=years, name="mean"), intervals=intervals, model="naive",
+        backtest=pd.DataFrame(), forecasts=pd.DataFrame(), candidates={}, candidate="naive",
+        transform=transform, season_length=1, levels=(80, 95),
+    )  # fmt: skip
+
+
+MONGOLIA_LIKE = annual([60e6, 95e6, 120e6, 80e6, 140e6, 135e6], start=2020)
+
+
+def test_fan_chart_cuts_a_far_upper_bound_and_names_it():
+    result = wide_result([0.53e9, 0.97e9, 1.51e9])
+    before = result.intervals.copy()
+    fig, ax = plt.subplots()
+    try:
+        plot_forecast(result, history=MONGOLIA_LIKE, ax=ax)
+        bottom, top = ax.get_ylim()
+        # the y-axis ends 1.5 ranges of history and forecast above them, not at 1.5 bn
+        assert top == pytest.approx(140e6 + 1.5 * (140e6 - 60e6))
+        assert bottom < 27e6  # the lowest bound, 20% of 135 M, stays in view
+        (label,) = [text.get_text() for text in ax.texts]
+        assert label == (
+            "off the chart; in 2028:\n95% upper bound 1.51 bn USD\n80% upper bound 822 M USD"
+        )
+        # the bands are drawn in full (cut by the view only) and the result is untouched
+        reach = max(band.get_paths()[0].vertices[:, 1].max() for band in ax.collections)
+        assert reach == pytest.approx(1.51e9)
+        pd.testing.assert_frame_equal(result.intervals, before)
+    finally:
+        plt.close(fig)
+
+
+def test_fan_chart_shows_everything_when_asked_or_when_it_fits():
+    fig, (full, narrow) = plt.subplots(1, 2)
+    try:
+        plot_forecast(
+            wide_result([0.53e9, 0.97e9, 1.51e9]), history=MONGOLIA_LIKE, clip=None, ax=full
+        )
+        assert full.get_ylim()[1] > 1.51e9 and not full.texts
+        plot_forecast(wide_result([150e6, 160e6, 170e6]), history=MONGOLIA_LIKE, ax=narrow)
+        assert 170e6 < narrow.get_ylim()[1] < 200e6 and not narrow.texts
+    finally:
+        plt.close(fig)
+
+
+def test_fan_chart_cuts_a_far_lower_bound_too():
+    result = wide_result([150e6, 160e6, 170e6], lower_95=[100e6, -400e6, -2e9], transform="none")
+    fig, ax = plt.subplots()
+    try:
+        plot_forecast(result, history=MONGOLIA_LIKE, ax=ax)
+        assert ax.get_ylim()[0] == pytest.approx(60e6 - 1.5 * (140e6 - 60e6))
+        (label,) = [text.get_text() for text in ax.texts]
+        assert label.startswith("off the chart; in 2028:\n95% lower bound -2 bn USD\n")
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("clip", [0, -1.0, "wide", True])
+def test_fan_chart_rejects_a_bad_clip(clip):
+    with pytest.raises(ParameterError, match="^clip must be a positive number or None"):
+        plot_forecast(wide_result([150e6, 160e6, 170e6]), clip=clip)
+
+
+def test_mongolia_fan_chart_keeps_the_history_readable():
+    from kztrade import datasets, notebooks
+
+    try:
+        trade, monthly = datasets.load_partner_annual(), datasets.load_total_monthly()
+    except (KztradeError, OSError) as exc:
+        pytest.skip(f"bundled data not available: {exc}")
+    history, _ = notebooks.forecast_series(
+        trade, monthly, series="partner", partner="MNG", flow="turnover",
+        sources=["COMTRADE", "BNS"],
+    )  # fmt: skip
+    result = auto_forecast(history, horizon=3)
+    fig, ax = plt.subplots()
+    try:
+        plot_forecast(result, history=history, ax=ax)
+        top = ax.get_ylim()[1]
+        highest = result.intervals["upper_95"].max()
+        assert top < highest / 2  # the 95% bound would take more than half the height
+        assert history.max() / top > 0.3  # the history fills a good part of the chart
+        (label,) = [text.get_text() for text in ax.texts]
+        period = result.intervals["upper_95"].idxmax()
+        assert label.startswith(f"off the chart; in {period}:\n95% upper bound ")
+    finally:
+        plt.close(fig)
