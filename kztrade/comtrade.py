@@ -14,6 +14,8 @@ it does not download anything.
 from __future__ import annotations
 
 import csv
+import ctypes
+import ctypes.util
 import gzip
 import io
 import os
@@ -28,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -80,8 +83,14 @@ _GZIP_MAGIC = b"\x1f\x8b"
 # 5 million rows, 4 MB blocks read everything in 6.1 s of CPU against 8.2 s with 1 MB, while
 # a one-pair filter peaked 190 MB above the interpreter with 4 MB blocks and 68 MB with 1 MB.
 _BLOCK = 4 << 20
-_BLOCK_FILTERED = 1 << 20
+_BLOCK_FILTERED = 1 << 17
 _FIX_CSV = "save it as CSV (UTF-8) and try again"
+# convert: rows per Parquet file (bounds the memory of sorting one file), rows per row group
+# (the unit a filtered read skips or reads), and the columns each file is sorted by, those
+# that are partitions excepted.
+_FILE_ROWS = 262_144
+_ROW_GROUP = 16_384
+_SORT_BY = ("reporterISO", "partnerISO", "flowCode", "period", "cmdCode")
 
 
 # --------------------------------------------------------------------------- opening files
@@ -247,43 +256,65 @@ class _NotANumber(Exception):
     """A column read as numbers holds text; the caller reads it again as text to say where."""
 
 
-def _parquet_batches(
-    source: _Source, columns: list[str], texts: list[str], expression: ds.Expression | None
-) -> Iterator[pa.RecordBatch]:
-    """Stream the row groups of a Parquet file or dataset that ``expression`` may match.
+class _RowGroup:
+    """One row group of a Parquet file, read a column at a time when a column is asked for.
 
-    Partitions and row groups are chosen by Arrow from folder names and column statistics;
-    the chosen row groups are then read one after the other in this thread: Arrow's threaded
-    scanner was no faster on a filtered read and held over 100 MB more in its allocator's
-    per-thread caches.
+    Reading the columns one by one keeps the reader's decoding buffers to one column's worth;
+    a column is kept until the row group is done, so it is read once. Partition values
+    (from folder names) are served as columns of one value.
+    """
+
+    def __init__(self, parquet: pq.ParquetFile, group: int, keys: dict[str, object]) -> None:
+        self.parquet, self.group, self.keys = parquet, group, keys
+        self.num_rows = parquet.metadata.row_group(group).num_rows
+        self._read: dict[str, pa.Array] = {}
+
+    def column(self, name: str) -> pa.Array:
+        if name not in self._read:
+            if name in self.keys:
+                index = pa.array(np.zeros(self.num_rows, np.int32))
+                array = pa.DictionaryArray.from_arrays(index, pa.array([str(self.keys[name])]))
+            else:
+                table = self.parquet.read_row_group(self.group, columns=[name], use_threads=False)
+                array = table.column(0)
+            self._read[name] = array
+        return self._read[name]
+
+
+class _Batch:
+    """A block of CSV rows, decoded by Arrow, with the same face as :class:`_RowGroup`."""
+
+    def __init__(self, batch: pa.RecordBatch) -> None:
+        self.batch, self.num_rows = batch, batch.num_rows
+
+    def column(self, name: str) -> pa.Array:
+        return self.batch.column(name)
+
+
+def _parquet_blocks(
+    source: _Source, texts: list[str], expression: ds.Expression | None
+) -> Iterator[_RowGroup]:
+    """The row groups of a Parquet file or dataset that ``expression`` may match.
+
+    Partitions and row groups are chosen by Arrow from folder names and column statistics
+    (:func:`convert` sorts each file by partner, so a partner filter skips most row groups);
+    the chosen ones are read one after the other in this thread: Arrow's threaded scanner was
+    no faster on a filtered read and held over 100 MB more in its allocator's caches.
     """
     dataset = _parquet_dataset(source.path)
     try:
-        fragments = list(dataset.get_fragments(filter=expression))
-        for fragment in fragments:
+        for fragment in dataset.get_fragments(filter=expression):
             keys = ds.get_partition_keys(fragment.partition_expression)
+            parquet = pq.ParquetFile(
+                fragment.path, read_dictionary=[c for c in texts if c not in keys]
+            )
             if expression is None:
-                groups = None
+                groups = range(parquet.metadata.num_row_groups)
             else:
                 pieces = fragment.split_by_row_group(expression, schema=dataset.schema)
                 groups = sorted({g.id for piece in pieces for g in piece.row_groups})
-                if not groups:
-                    continue
-            parquet = pq.ParquetFile(
-                fragment.path,
-                read_dictionary=[c for c in texts if c not in keys],
-                pre_buffer=False,
-            )
-            stored = [c for c in columns if c not in keys]
-            for batch in parquet.iter_batches(
-                batch_size=65_536, row_groups=groups, columns=stored, use_threads=False
-            ):
-                arrays = dict(zip(stored, batch.columns, strict=True))
-                for key, value in keys.items():
-                    if key in columns:
-                        index = pa.array(np.zeros(batch.num_rows, np.int32))
-                        arrays[key] = pa.DictionaryArray.from_arrays(index, pa.array([str(value)]))
-                yield pa.RecordBatch.from_arrays([arrays[c] for c in columns], names=columns)
+            for group in groups:
+                yield _RowGroup(parquet, group, keys)
     except (pa.ArrowException, OSError, KeyError) as exc:
         raise ParseError(
             f"cannot read the Parquet data ({exc}); write it again with kztrade convert",
@@ -409,11 +440,40 @@ def _filters(path, reporter, partner, period, flow, level, commodity_level) -> _
 # --------------------------------------------------------------------------- scanning
 
 
+def _malloc_trim():
+    """The C library's ``malloc_trim`` (glibc), or None where there is none (macOS, musl)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+# Rows decoded between two hand-backs of freed memory (see _release_memory).
+_RELEASE_ROWS = 65_536
+
+
+def _release_memory() -> None:
+    """Give memory that Arrow's allocator and C's ``malloc`` hold freed back to the system.
+
+    Both allocators keep freed memory for reuse, but not for each other: what Arrow frees
+    after decoding a block stays resident while numpy allocates afresh, and the other way
+    round. Handing it back between the stages of a read keeps the peak near what the read
+    really holds (the same remedy Dask applies to its workers' "unmanaged memory"). Costs
+    about a millisecond.
+    """
+    pa.default_memory_pool().release_unused()
+    if _TRIM is not None:
+        _TRIM(0)
+
+
 def _dictionary(array: pa.Array) -> pa.DictionaryArray:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if not pa.types.is_dictionary(array.type):
         array = array.dictionary_encode()
+    if array.null_count:  # a null code (possible in Parquet written elsewhere) reads as ""
+        array = array.cast(pa.string()).fill_null("").dictionary_encode()
     return array
 
 
@@ -432,15 +492,59 @@ def _level_of(code: str) -> int | str | None:
     return TOTAL if normal == TOTAL else len(normal)
 
 
+class _Text:
+    """A text column of the kept rows: its distinct values (trimmed) and a code per row.
+
+    Blocks are added as they are read; each keeps only an int32 code per kept row, so the
+    blocks' own dictionaries are let go at once.
+    """
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self._code: dict[str, int] = {}
+        self._chunks: list[np.ndarray] = []
+
+    def add(self, array: pa.Array, keep: np.ndarray | None) -> None:
+        array = _dictionary(array)
+        index = array.indices.to_numpy(zero_copy_only=False)
+        if keep is not None:
+            index = index[keep]
+        used = np.flatnonzero(np.bincount(index, minlength=len(array.dictionary)))
+        words = pc.utf8_trim_whitespace(array.dictionary.take(pa.array(used))).to_pylist()
+        codes = np.fromiter(map(self._code.get, words, [-1] * len(words)), np.int32, len(words))
+        for i in np.flatnonzero(codes < 0):
+            word = words[i]
+            if word not in self._code:
+                self._code[word] = len(self.values)
+                self.values.append(word)
+            codes[i] = self._code[word]
+        mapping = np.zeros(len(array.dictionary), np.int32)
+        mapping[used] = codes
+        self._chunks.append(mapping[index])
+
+    def codes(self) -> np.ndarray:
+        """Each kept row's code, in order; the blocks are let go."""
+        out = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int32)
+        self._chunks = []
+        return out
+
+
+# Columns the tidy frame is built from; the others are read only to choose rows.
+_TEXT_OUT = ("period", "reporterISO", "partnerISO", "flowCode", "cmdCode")
+_NUMBER_OUT = ("primaryValue", "netWgt")
+
+
 @dataclass
 class _Scan:
     """The rows that survive the filters and the guards, and what was seen on the way."""
 
-    table: pa.Table
-    lines: np.ndarray  # file line of each kept row (CSV), or -1 (Parquet)
+    texts: dict[str, _Text]
+    numbers: dict[str, list[pa.Array]]
+    lines: np.ndarray | None  # file line of each kept row (CSV); None for Parquet
     freqs: set[str]
     flows: set[str]
     matched: int  # rows that passed the user's filters (before the guards)
+    rows: int  # rows kept
 
 
 def _scan(
@@ -451,7 +555,7 @@ def _scan(
 ) -> _Scan:
     wanted = [*_COMTRADE_REQUIRED]
     wanted += [c for c in ("netWgt", *_TOTAL_CODES) if c in source.columns]
-    numbers = [c for c in ("primaryValue", "netWgt") if c in wanted]
+    numbers = [c for c in _NUMBER_OUT if c in wanted]
     texts = [c for c in wanted if c not in numbers]
     level_cache: dict[str, int | str | None] = {}
 
@@ -465,50 +569,67 @@ def _scan(
         types.update({c: pa.string() if numbers_as_text else pa.float64() for c in numbers})
         selective = filters.given or filters.level is not None
         block = _BLOCK_FILTERED if selective else _BLOCK
-        batches = _csv_batches(source, wanted, types, block_size=block)
+        blocks = map(_Batch, _csv_batches(source, wanted, types, block_size=block))
     else:
-        batches = _parquet_batches(source, wanted, texts, filters.expression())
+        blocks = _parquet_blocks(source, texts, filters.expression())
 
-    kept: list[pa.RecordBatch] = []
+    out_texts = {c: _Text() for c in _TEXT_OUT}
+    out_numbers: dict[str, list[pa.Array]] = {c: [] for c in numbers}
     lines: list[np.ndarray] = []
     freqs: set[str] = set()
     flows: set[str] = set()
-    matched = offset = 0
+    matched = offset = rows = unreleased = 0
     try:
-        for batch in batches:
-            n = batch.num_rows
+        for block in blocks:
+            n = block.num_rows
             if n == 0:
                 continue
+            unreleased += n
+            if unreleased >= _RELEASE_ROWS:
+                _release_memory()
+                unreleased = 0
             user = np.ones(n, bool)
             for column, values in (
                 ("reporterISO", filters.reporter),
                 ("partnerISO", filters.partner),
                 ("period", filters.period),
             ):
-                if values is not None:
-                    user &= _member(batch.column(column), lambda v, s=values: v.strip() in s)
-            if filters.flow is not None:
-                user &= _member(batch.column("flowCode"), lambda v: v.strip() in filters.flow)
+                if values is not None and user.any():
+                    user &= _member(block.column(column), lambda v, s=values: v.strip() in s)
+            if filters.flow is not None and user.any():
+                user &= _member(block.column("flowCode"), lambda v: v.strip() in filters.flow)
             matched += int(user.sum())
             if user.any():
                 for column, seen in (("freqCode", freqs), ("flowCode", flows)):
-                    arr = _dictionary(batch.column(column))
+                    arr = _dictionary(block.column(column))
                     used = np.unique(arr.indices.to_numpy(zero_copy_only=False)[user])
                     values = arr.dictionary.to_pylist()
                     seen.update(values[i].strip() for i in used)
-            keep = user & _member(batch.column("flowCode"), lambda v: v.strip() in _COMTRADE_FLOWS)
+            else:
+                offset += n
+                continue
+            keep = user & _member(block.column("flowCode"), lambda v: v.strip() in _COMTRADE_FLOWS)
             for column, totals in _TOTAL_CODES.items():
-                if column in batch.schema.names and not (
-                    column == "partner2ISO" and "partner2Code" in batch.schema.names
+                if column in source.columns and not (
+                    column == "partner2ISO" and "partner2Code" in source.columns
                 ):
-                    keep &= _member(batch.column(column), lambda v, t=totals: v.strip() in t)
+                    keep &= _member(block.column(column), lambda v, t=totals: v.strip() in t)
             if filters.level is not None:
-                keep &= _member(batch.column("cmdCode"), lambda v: level_ok(v.strip()))
+                keep &= _member(block.column("cmdCode"), lambda v: level_ok(v.strip()))
             where = np.flatnonzero(keep)
             if len(where):
-                kept.append(batch.filter(pa.array(keep)) if len(where) < n else batch)
-                csv_lines = where + offset + 2  # header is line 1
-                lines.append(csv_lines if source.kind == "csv" else np.full(len(where), -1))
+                every = len(where) == n
+                for column, text in out_texts.items():
+                    text.add(block.column(column), None if every else keep)
+                mask = None if every else pa.array(keep)
+                for column, chunks in out_numbers.items():
+                    array = block.column(column)
+                    if isinstance(array, pa.ChunkedArray):
+                        array = array.combine_chunks()
+                    chunks.append(array if mask is None else array.filter(mask))
+                if source.kind == "csv":
+                    lines.append(where + offset + 2)  # header is line 1
+                rows += len(where)
             offset += n
     except _NotANumber:
         # A value that is not a number: read the numbers as text to say where (or to find
@@ -516,14 +637,17 @@ def _scan(
         return _scan(source, filters, numbers_as_text=True)
     except (pa.ArrowException, OSError) as exc:
         raise ParseError(f"cannot read the file ({exc})", path=source.path) from None
-    schema = kept[0].schema if kept else None
-    table = pa.Table.from_batches(kept, schema=schema) if kept else None
+    _release_memory()
     return _Scan(
-        table=table,
-        lines=np.concatenate(lines) if lines else np.zeros(0, np.int64),
+        texts=out_texts,
+        numbers=out_numbers,
+        lines=(np.concatenate(lines) if lines else np.zeros(0, np.int64))
+        if source.kind == "csv"
+        else None,
         freqs=freqs,
         flows=flows,
         matched=matched,
+        rows=rows,
     )
 
 
@@ -531,16 +655,11 @@ def _scan(
 
 
 class _Codes:
-    """A column of kept rows as distinct values and, per row, the index of its value."""
+    """A kept text column as its distinct values and, per row, the index of its value."""
 
-    def __init__(self, table: pa.Table, column: str) -> None:
-        arr = _dictionary(table.column(column).unify_dictionaries())
-        values = arr.dictionary.to_pylist()
-        index = arr.indices.to_numpy(zero_copy_only=False)
-        # Filtering keeps the whole dictionary: keep only the values that kept rows use.
-        used = np.bincount(index, minlength=len(values)) > 0
-        self.values = [v.strip() for v, u in zip(values, used, strict=True) if u]
-        self.index = (np.cumsum(used, dtype=np.int32) - 1)[index]
+    def __init__(self, scan: _Scan, column: str) -> None:
+        text = scan.texts.pop(column)
+        self.values, self.index = text.values, text.codes()
 
     def mapped(self, values: list[str]) -> tuple[list[str], np.ndarray]:
         """Map distinct values to new ones; return the new distinct values and indices."""
@@ -549,10 +668,10 @@ class _Codes:
 
 
 def _bad(
-    source: _Source, lines: np.ndarray, row: int, message: str, column: str | None
+    source: _Source, lines: np.ndarray | None, row: int, message: str, column: str | None
 ) -> ParseError:
-    line = int(lines[row])
-    return ParseError(message, path=source.path, row=line if line > 0 else None, column=column)
+    line = None if lines is None else int(lines[row])
+    return ParseError(message, path=source.path, row=line, column=column)
 
 
 def _text_series(values: list[str], index: np.ndarray) -> pd.Series:
@@ -561,11 +680,20 @@ def _text_series(values: list[str], index: np.ndarray) -> pd.Series:
 
 
 def _numbers(source: _Source, scan: _Scan, column: str) -> np.ndarray:
-    """A column of numbers as float64; text (when some value was not a number) is parsed."""
-    arr = scan.table.column(column)
-    if pa.types.is_floating(arr.type):
-        return arr.to_numpy()
-    text = pd.Series(arr.to_pandas(), dtype=object).str.strip()
+    """A column of numbers as float64; text (when some value was not a number) is parsed.
+
+    The column's blocks are let go as it is built.
+    """
+    chunks = scan.numbers.pop(column)
+    if not chunks or pa.types.is_floating(chunks[0].type):
+        out = np.empty(scan.rows, np.float64)
+        start = 0
+        while chunks:
+            part = chunks.pop(0).to_numpy(zero_copy_only=False)
+            out[start : start + len(part)] = part
+            start += len(part)
+        return out
+    text = pd.Series(pa.chunked_array(chunks).to_pandas(), dtype=object).str.strip()
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(values) & (text.to_numpy() != "")
     if column == "primaryValue" and bad.any():
@@ -581,12 +709,20 @@ def _numbers(source: _Source, scan: _Scan, column: str) -> np.ndarray:
     return values
 
 
-def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) -> pd.DataFrame:
-    table, lines = scan.table, scan.lines
-    freq = "Y" if scan.freqs == {"A"} else "M"
-    n = table.num_rows
+def _row_keys(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One integer per row from the codes of several columns (code, number of codes)."""
+    key = parts[0][0].astype(np.int64)
+    for index, size in parts[1:]:
+        key *= size
+        key += index
+    return key
 
-    period = _Codes(table, "period")
+
+def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) -> pd.DataFrame:
+    lines, n = scan.lines, scan.rows
+    freq = "Y" if scan.freqs == {"A"} else "M"
+
+    period = _Codes(scan, "period")
     pattern = re.compile(r"\d{4}" if freq == "Y" else r"\d{6}")
     for i, value in enumerate(period.values):
         if not pattern.fullmatch(value):
@@ -605,19 +741,19 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
         raise ParseError(f"invalid period ({exc})", path=source.path, column="period") from None
 
     columns: dict[str, object] = {}
-    columns["period"] = pd.Series(periods.take(period.index), dtype=f"period[{freq}]")
+    ordinals = periods.asi8[period.index]
+    columns["period"] = pd.Series(pd.arrays.PeriodArray(ordinals, dtype=periods.dtype), copy=False)
     # Duplicates are found on one integer per row built from the key columns' indices.
-    key = period.index.astype(np.int64)
+    parts: list[tuple[np.ndarray, int]] = [(period.index, len(periods))]
+    del ordinals
 
     def add_key(index: np.ndarray, size: int) -> None:
-        nonlocal key
-        key *= size
-        key += index
+        parts.append((index, size))
 
     texts: dict[str, tuple[list[str], np.ndarray]] = {}
     for name, column in (("reporter", "reporterISO"), ("partner", "partnerISO")):
         world = name == "partner"
-        codes = _Codes(table, column)
+        codes = _Codes(scan, column)
         values = [WORLD if world and v in _WORLD_CODES else v for v in codes.values]
         uniques, index = codes.mapped(values)
         for i, value in enumerate(uniques):
@@ -634,13 +770,13 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
         texts[name] = uniques, index
         add_key(index, len(uniques))
 
-    flow = _Codes(table, "flowCode")
+    flow = _Codes(scan, "flowCode")
     flow_codes = np.array([FLOW_DTYPE.categories.get_loc(_COMTRADE_FLOWS[v]) for v in flow.values])
-    flow_index = flow_codes[flow.index]
+    flow_index = flow_codes.astype(np.int8)[flow.index]
     flow_column = pd.Categorical.from_codes(flow_index, dtype=FLOW_DTYPE)
     add_key(flow_index, 2)
 
-    cmd = _Codes(table, "cmdCode")
+    cmd = _Codes(scan, "cmdCode")
     try:
         normal = normalize_hs(cmd.values, path=source.path, column="cmdCode")
     except ParseError as exc:
@@ -658,7 +794,7 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
     uniques, index = cmd.mapped(normal)
     texts["commodity"] = uniques, index
     add_key(index, len(uniques))
-    del period, cmd, flow
+    del cmd, flow
 
     values = _numbers(source, scan, "primaryValue")
     problem = None
@@ -680,17 +816,16 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
             "primaryValue",
         )
     weight = None
-    if "netWgt" in table.schema.names:
+    if "netWgt" in scan.numbers:
         weight = _numbers(source, scan, "netWgt")
         if np.isnan(weight).all():
             weight = None
-    # Everything needed is out of the Arrow table now: let it go before the frame is built.
-    scan.table = table = None
 
     # Duplicates: a sort tells whether there are any; only then find the first, in file order.
-    ordered = np.sort(key)
+    ordered = _row_keys(parts)
+    ordered.sort()
     if len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any():
-        dup = pd.Series(key).duplicated(keep=False).to_numpy()
+        dup = pd.Series(_row_keys(parts)).duplicated(keep=False).to_numpy()
         first = int(np.flatnonzero(dup)[0])
         raise _bad(
             source,
@@ -701,7 +836,9 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
             "remove the duplicates",
             None,
         )
-    del ordered, key
+    del ordered, period, flow_index
+    parts.clear()
+    _release_memory()
     for name in ("reporter", "partner"):
         columns[name] = _text_series(*texts.pop(name))
     columns["flow"] = flow_column
@@ -808,6 +945,10 @@ def read_comtrade(
     filters = _filters(path, reporter, partner, period, flow, level, commodity_level)
     info = _inspect(path)
     _require(info, _COMTRADE_REQUIRED)
+    return _read(info, filters, source)
+
+
+def _read(info: _Source, filters: _Filters, source: str) -> pd.DataFrame:
     scan = _scan(info, filters)
     if scan.matched == 0:
         if not filters.given:
@@ -815,7 +956,7 @@ def read_comtrade(
                 "no data rows below the header; download the file again", path=info.path
             )
         shown = ", ".join(f"{k}={v!r}" for k, v in filters.given.items())
-        warnings.warn(f"{info.path}: no rows match {shown}", KztradeWarning, stacklevel=2)
+        warnings.warn(f"{info.path}: no rows match {shown}", KztradeWarning, stacklevel=3)
         freq = "Y" if scan.freqs == {"A"} else "M" if scan.freqs == {"M"} else "Y"
         return _empty(freq)
     if len(scan.freqs) != 1 or not scan.freqs <= {"A", "M"}:
@@ -832,12 +973,12 @@ def read_comtrade(
             path=info.path,
             column="flowCode",
         )
-    if scan.table is None:
+    if scan.rows == 0:
         if filters.level is not None or filters.flow is not None:
             shown = f"commodity_level={filters.level!r}, " if filters.level is not None else ""
             shown += ", ".join(f"{k}={v!r}" for k, v in filters.given.items())
             warnings.warn(
-                f"{info.path}: no rows match {shown.rstrip(', ')}", KztradeWarning, stacklevel=2
+                f"{info.path}: no rows match {shown.rstrip(', ')}", KztradeWarning, stacklevel=3
             )
             return _empty("Y" if scan.freqs == {"A"} else "M")
         raise ParseError(
@@ -946,8 +1087,8 @@ def convert(
                 if partition_by
                 else None,
                 max_partitions=100_000,
-                min_rows_per_group=20_000,
-                max_rows_per_group=1_000_000,
+                max_rows_per_group=_FILE_ROWS,
+                max_rows_per_file=_FILE_ROWS,
             )
         except ParseError:
             raise
@@ -955,6 +1096,10 @@ def convert(
             raise _number_error(info) from None
         except pa.ArrowInvalid as exc:
             raise _arrow_error(exc, src) from None
+        except (pa.ArrowException, OSError) as exc:
+            raise ParseError(f"cannot write the Parquet dataset ({exc})", path=out) from None
+        try:
+            _sort_files(tmp, [c for c in _SORT_BY if c not in partition_by])
         except (pa.ArrowException, OSError) as exc:
             raise ParseError(f"cannot write the Parquet dataset ({exc})", path=out) from None
         if overwrite and out.exists():
@@ -967,6 +1112,23 @@ def convert(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def _sort_files(folder: Path, keys: list[str]) -> None:
+    """Sort each Parquet file under ``folder`` by ``keys`` and cut it into small row groups.
+
+    Parquet keeps the smallest and largest value of each column per row group; sorted by
+    partner, a row group holds one or a few partners, so a partner filter reads only those
+    row groups. One file is sorted at a time, so memory is bounded by the file size
+    (:data:`_FILE_ROWS` rows at most), not by the dataset.
+    """
+    for file in sorted(folder.rglob("*.parquet")):
+        table = pq.ParquetFile(file).read()  # the file alone: folder names are not columns
+        table = table.sort_by([(k, "ascending") for k in keys if k in table.column_names])
+        part = file.with_name(file.name + ".part")
+        pq.write_table(table, part, row_group_size=_ROW_GROUP)
+        del table
+        os.replace(part, file)
 
 
 def _number_error(info: _Source) -> ParseError:

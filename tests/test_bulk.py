@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from kztrade import cli
+from kztrade import cli, comtrade
 from kztrade.comtrade import convert, read_comtrade
 from kztrade.errors import KztradeWarning, ParameterError, ParseError
 from kztrade.readers import read_comtrade as reexported
@@ -346,6 +346,38 @@ def test_convert_keeps_every_row_and_column(bulk):
         bulk["raw"]["primaryValue"].astype(float).sum()
     )
     assert not list(bulk["tmp"].glob(".dataset*"))  # no temporary folder left behind
+
+
+def test_convert_sorts_files_so_a_partner_filter_skips_row_groups(bulk, tmp_path, monkeypatch):
+    monkeypatch.setattr(comtrade, "_ROW_GROUP", 50)
+    monkeypatch.setattr(comtrade, "_FILE_ROWS", 400)
+    dataset = convert(bulk["csv"], tmp_path / "small", partition_by=())
+    files = sorted(dataset.rglob("*.parquet"))
+    assert len(files) == -(-len(bulk["raw"]) // 400)  # files of at most 400 rows
+    for file in files:
+        parquet = pq.ParquetFile(file)
+        assert {parquet.metadata.row_group(i).num_rows for i in range(1, 3)} == {50}
+        keys = parquet.read(columns=["reporterISO", "partnerISO", "flowCode"]).to_pandas()
+        ordered = keys.sort_values(list(keys.columns), kind="stable")
+        assert keys.index.equals(ordered.index), f"{file.name} is not sorted"
+    read = []
+    original = comtrade._RowGroup.__init__
+
+    def counting(self, parquet, group, keys):
+        read.append((parquet.metadata.num_row_groups, group))
+        original(self, parquet, group, keys)
+
+    monkeypatch.setattr(comtrade._RowGroup, "__init__", counting)
+    frame = read_comtrade(dataset, reporter="KAZ", partner="NAM")
+    pd.testing.assert_frame_equal(
+        comparable(frame), comparable(expected(bulk["raw"], reporter=["KAZ"], partner=["NAM"]))
+    )
+    groups = sum(pq.ParquetFile(f).metadata.num_row_groups for f in files)
+    # Unsorted, hardly any row group could be skipped: every file holds every partner.
+    assert 0 < len(read) < groups / 3
+    read.clear()
+    assert len(read_comtrade(dataset)) == len(expected(bulk["raw"]))
+    assert len(read) == groups
 
 
 def test_convert_refuses_to_overwrite_unless_asked(bulk, tmp_path):
