@@ -691,6 +691,12 @@ def _arima(z, h, levels, m, *, spec=None, seasonal_ok=True):
 def _theta(z, h, levels, m, *, spec=None, seasonal_ok=True, transform="log"):
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
+    if np.ptp(z) <= 1e-9 * max(float(np.mean(np.abs(z))), 1e-12):
+        # A series that does not change: statsmodels' SES step has no variance to estimate
+        # and its forecast runs away (100 forecast as 6,400 three years on); the Theta
+        # forecast of a constant is that constant.
+        mean = np.full(h, float(z[-1]))
+        return _Forecast(mean, _normal_bounds(mean, np.zeros(h), levels), "Theta"), None
     deseasonalize = bool(seasonal_ok and m > 1 and len(z) >= 2 * m)
     method = "additive" if transform == "log" or (z <= 0).any() else "multiplicative"
     model = ThetaModel(

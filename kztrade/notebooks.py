@@ -2278,16 +2278,24 @@ def explain_forecast(result, *, what: str) -> Highlights:
         ]
     else:
         sentences = [f"The forecast of {what} for {span} uses **{model}**, fitted on {scale}."]
-        median_mase = median_rows["mase"].iloc[0] if len(median_rows) else np.nan
-        if pd.notna(median_mase):
+        backtested = table["origins"] > 0 if "origins" in table.columns else table["mase"].notna()
+        median_scored = bool(len(median_rows)) and bool(backtested[median_rows.index[0]])
+        if median_scored:
             members = _listing(_md_text(m) for m in _members(str(median_rows["model"].iloc[0])))
+            median_mase = median_rows["mase"].iloc[0]
+            # MASE is undefined on a series that does not change; the guard then uses sMAPE.
+            error = (
+                f"backtest MASE ({median_mase:.2f})"
+                if pd.notna(median_mase)
+                else f"backtest sMAPE ({median_rows['smape'].iloc[0]:.2f})"
+            )
             sentences.append(
                 f"The fixed rule, the point-wise median of {members}, was set aside for this "
-                f"series by its guard against broken fits: the median's backtest MASE "
-                f"({median_mase:.2f}) was more than {GUARD_RATIO:g} times that of the best "
-                "candidate, so the model with the lowest backtest error is used."
+                f"series by its guard against broken fits: the median's {error} was more than "
+                f"{GUARD_RATIO:g} times that of the best candidate, so the model with the "
+                "lowest backtest error is used."
             )
-        elif scored.empty:
+        elif not backtested.any():
             sentences.append(
                 "No model could be backtested on this series (too short), so the naive "
                 "forecast, the last value carried forward, is used."
@@ -2334,7 +2342,7 @@ def explain_forecast(result, *, what: str) -> Highlights:
         ]
         if held:
             sentences.append("In that backtest its " + " and its ".join(held) + " of periods.")
-    sentences += [f"Note: {note}" for note in result.notes]
+    sentences += [f"Note: {note.rstrip('.')}." for note in result.notes]
     figures = [
         _figure("model", result.model, None, "Chosen model"),
         _figure("mase", chosen["mase"], None, "Backtest MASE"),

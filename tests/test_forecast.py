@@ -123,7 +123,8 @@ def test_constant_series_keeps_the_median_and_its_guard():
     res = auto_forecast(annual(np.full(12, 100.0)), horizon=3)
     table = res.backtest.set_index("candidate")
     assert res.candidate == "median"
-    assert table.loc["theta", "smape"] > 100  # statsmodels' Theta breaks down on a constant
+    # statsmodels' Theta runs away on a constant (100 forecast as 6,400); kztrade's does not
+    assert table.loc["theta", "smape"] < 1e-6
     assert np.isnan(table.loc["theta", "mase"])
 
 
@@ -164,6 +165,16 @@ def test_origins_without_change_are_left_out_of_mase():
         "MASE and interval calibration from 2 of 3 origins; at the other origin the "
         "series does not change over the training window"
     )).all()  # fmt: skip
+
+
+def test_forecast_reading_of_a_short_constant_series_says_it_was_backtested():
+    from kztrade import notebooks
+
+    res = auto_forecast(annual(np.full(4, 7.0)), horizon=3)
+    text = notebooks.explain_forecast(res, what="turnover").text
+    assert "could be backtested" not in text and "too short" not in text
+    assert "fewer could be" in text
+    assert "sMAPE instead" in text and text.endswith(".")
 
 
 def test_forecast_reading_of_a_constant_series_prints_no_nan():
