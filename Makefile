@@ -39,6 +39,8 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
+# Arrow's system allocator: bulk Comtrade reads hand freed memory back (docs/bulk.md).
+lab: export ARROW_DEFAULT_MEMORY_POOL ?= system
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 

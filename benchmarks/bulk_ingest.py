@@ -8,9 +8,10 @@ peak memory is that method's own:
 - ``pandas.read_csv`` of the whole file (defaults);
 - ``kztrade.read_comtrade`` without filters (the whole tidy frame);
 - ``kztrade.read_comtrade`` with one reporter-partner pair;
-- ``kztrade.convert`` to a partitioned Parquet dataset (once), then ``read_comtrade`` of
-  that dataset with the same pair, and with the reporter alone (a larger result);
-- the two filtered reads again with Arrow's system allocator instead of its default
+- ``kztrade.convert`` to a partitioned Parquet dataset (timed, with its peak memory), then
+  ``read_comtrade`` of that dataset with the same pair, with the reporter alone (a larger
+  result) and with the reporter's rarest partner (a tiny result: what any read costs);
+- the filtered reads again with Arrow's system allocator instead of its default
   (``ARROW_DEFAULT_MEMORY_POOL=system``), marked "(sys alloc)".
 
 Peak memory is the child's high-water mark of resident memory (``VmHWM`` in
@@ -18,7 +19,8 @@ Peak memory is the child's high-water mark of resident memory (``VmHWM`` in
 across ``exec``). ``base`` is the child's resident memory after its
 imports, and ``peak-base`` what reading added; ``peak-warm`` is the peak minus the resident
 memory after a warm-up read of the 13-line test file with the same function, which leaves
-out what any first read costs whatever its size (code pages, Arrow's thread pools). Prints
+out what any first read costs whatever its size (code pages, Arrow's thread pools);
+``warm/result`` is ``peak-warm`` over the result's size (pandas' deep memory usage). Prints
 a table; asserts nothing. Usage::
 
     python benchmarks/bulk_ingest.py [--rows 5000000] [--cache DIR] [--keep] [--repeat 1]
@@ -230,11 +232,11 @@ PAIR = ("KAZ", "CHN")
 
 # Each method runs in a fresh interpreter; it prints a JSON line with its figures.
 _CHILD = r"""
-import json, sys, time
+import json, sys, tempfile, time
 import pandas as pd, pyarrow as pa, pyarrow.csv as pv
 import kztrade.comtrade
-from kztrade.comtrade import read_comtrade
-method, src, pq, tiny, tiny_pq, reporter, partner = sys.argv[1:8]
+from kztrade.comtrade import convert, read_comtrade
+method, src, pq, tiny, tiny_pq, reporter, partner, rare = sys.argv[1:9]
 
 
 def status(field):
@@ -250,6 +252,9 @@ if method == "pyarrow.csv.read_csv":
     pv.read_csv(tiny)
 elif method == "pandas.read_csv":
     pd.read_csv(tiny)
+elif method == "convert":
+    with tempfile.TemporaryDirectory() as tmp:
+        convert(tiny, tmp + "/tiny")
 elif method.startswith("Parquet"):
     read_comtrade(tiny_pq, reporter="KAZ")
 else:
@@ -262,6 +267,9 @@ if method == "pyarrow.csv.read_csv":
 elif method == "pandas.read_csv":
     res = pd.read_csv(src)
     rows, size = len(res), int(res.memory_usage(deep=True).sum())
+elif method == "convert":
+    convert(src, pq)
+    rows, size = 0, 0
 else:
     if method == "read_comtrade":
         res = read_comtrade(src)
@@ -271,6 +279,8 @@ else:
         res = read_comtrade(pq, reporter=reporter, partner=partner)
     elif method == "Parquet reporter":
         res = read_comtrade(pq, reporter=reporter)
+    elif method == "Parquet rare pair":
+        res = read_comtrade(pq, reporter=reporter, partner=rare)
     rows, size = len(res), int(res.memory_usage(deep=True).sum())
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 peak = status("VmHWM")
@@ -286,15 +296,30 @@ METHODS = [
     "read_comtrade pair",
     "Parquet pair",
     "Parquet reporter",
+    "Parquet rare pair",
     "read_comtrade pair" + SYSTEM,
     "Parquet pair" + SYSTEM,
+    "Parquet reporter" + SYSTEM,
+    "Parquet rare pair" + SYSTEM,
 ]
 
 
 TINY = Path(__file__).resolve().parents[1] / "tests" / "data" / "comtrade_kaz_2019.csv"
 
 
-def _measure(method: str, src: Path, pq: Path, tiny_pq: Path, pair: tuple[str, str]) -> dict:
+def _rarest_partner(dataset: Path, reporter: str) -> str:
+    """The partner with the fewest rows for ``reporter``: a read whose result is tiny."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(dataset, partitioning="hive").to_table(
+        columns=["partnerISO"], filter=ds.field("reporterISO") == reporter
+    )
+    counts = pc.value_counts(table.column(0)).to_pylist()
+    return min(counts, key=lambda c: (c["counts"], c["values"]))["values"]
+
+
+def _measure(method: str, src: Path, pq: Path, tiny_pq: Path, pair: tuple[str, ...]) -> dict:
     env = dict(os.environ)
     name = method
     if method.endswith(SYSTEM):
@@ -337,20 +362,23 @@ def main(argv=None) -> None:
             t0 = time.perf_counter()
             generate(src, args.rows)
             print(f"generated {src} in {time.perf_counter() - t0:.0f} s")
-        pair = PAIR
         from kztrade.comtrade import convert
 
-        if not pq.exists():
-            t0, c0 = time.perf_counter(), time.process_time()
-            convert(src, pq)
-            took = f"{time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU"
-            print(f"converted to {pq} in {took}")
+        # Converted afresh every time: the dataset's layout (sorting, row groups) is part of
+        # what is measured, and one left by an earlier version would not have it.
+        shutil.rmtree(pq, ignore_errors=True)
         tiny_pq = args.cache / "tiny.parquet"
         convert(TINY, tiny_pq, overwrite=True)
+        done = _measure("convert", src, pq, tiny_pq, ("", "", ""))
+        print(
+            f"converted to {pq} in {done['wall']:.1f} s wall, {done['cpu']:.1f} s CPU, "
+            f"peak {_mb(done['peak'] - done['warm'])} MB above the warm process"
+        )
+        pair = (*PAIR, _rarest_partner(pq, PAIR[0]))
         csv_mb = src.stat().st_size / 2**20
         pq_mb = sum(f.stat().st_size for f in pq.rglob("*") if f.is_file()) / 2**20
         print(f"file: {args.rows:,} rows, {csv_mb:,.0f} MB CSV, {pq_mb:,.0f} MB Parquet dataset")
-        print(f"filter: reporter={pair[0]!r}, partner={pair[1]!r}")
+        print(f"filter: reporter={pair[0]!r}, partner={pair[1]!r} (rare pair: {pair[2]!r})")
         methods = args.methods.split(",")
         for run in range(args.repeat):
             load = os.getloadavg()
@@ -359,7 +387,8 @@ def main(argv=None) -> None:
             floor = next((r["wall"] for r in results if r["method"] == methods[0]), None)
             head = (
                 f"{'method':30} {'wall s':>7} {'cpu s':>7} {'x floor':>7} {'peak MB':>8} "
-                f"{'base MB':>8} {'peak-base':>9} {'peak-warm':>9} {'rows':>10} {'result MB':>9}"
+                f"{'base MB':>8} {'peak-base':>9} {'peak-warm':>9} {'rows':>10} {'result MB':>9} "
+                f"{'warm/result':>11}"
             )
             print(head)
             print("-" * len(head))
@@ -369,7 +398,8 @@ def main(argv=None) -> None:
                     f"{r['method']:30} {r['wall']:7.2f} {r['cpu']:7.2f} {ratio:>7} "
                     f"{_mb(r['peak']):>8} {_mb(r['base']):>8} {_mb(r['peak'] - r['base']):>9} "
                     f"{_mb(r['peak'] - r['warm']):>9} "
-                    f"{r['rows']:>10,} {r['size'] / 2**20:>9,.1f}"
+                    f"{r['rows']:>10,} {r['size'] / 2**20:>9,.1f} "
+                    f"{(r['peak'] - r['warm']) / r['size'] if r['size'] else float('nan'):>11.2f}"
                 )
             load = os.getloadavg()
             print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -1532,6 +1532,8 @@ def _publish(staging: Path, out: Path, results: list[Result], manifest: dict) ->
 
 #: Environment variables that cap the threads of numpy's linear-algebra libraries.
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+#: Arrow reads its allocator from this variable when it starts (``system``, ``mimalloc``).
+ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
 
 
 #: The matplotlib backend that puts charts into a notebook's outputs. Any other, such as
@@ -1545,13 +1547,18 @@ def _kernel_environment():
 
     Notebooks already run in parallel, one process each; and the models fitted in them
     work on small matrices, where threads only compete (statsmodels' state-space fits ran
-    several times slower with them on a busy machine, see benchmarks/report_speed.py). A
-    thread count the user set is kept; the chart backend is always the inline one.
+    several times slower with them on a busy machine, see benchmarks/report_speed.py).
+    Arrow allocates with the C library's ``malloc``, which :func:`kztrade.read_comtrade`
+    hands freed memory back to between blocks (filtered bulk reads peaked at about half the
+    memory, see docs/bulk.md). A value the user set is kept for both; the chart backend is
+    always the inline one.
     """
-    saved = {name: os.environ.get(name) for name in (*BLAS_THREAD_VARIABLES, "MPLBACKEND")}
-    for name in BLAS_THREAD_VARIABLES:
+    names = (*BLAS_THREAD_VARIABLES, ARROW_POOL_VARIABLE, "MPLBACKEND")
+    saved = {name: os.environ.get(name) for name in names}
+    defaults = {**dict.fromkeys(BLAS_THREAD_VARIABLES, "1"), ARROW_POOL_VARIABLE: "system"}
+    for name, value in defaults.items():
         if saved[name] is None:
-            os.environ[name] = "1"
+            os.environ[name] = value
     os.environ["MPLBACKEND"] = INLINE_BACKEND
     try:
         yield
