@@ -453,8 +453,8 @@ def _malloc_trim():
 
 
 _TRIM = _malloc_trim()
-# Rows decoded between two hand-backs of freed memory (see _release_memory).
-_RELEASE_ROWS = 65_536
+# Rows decoded between two hand-backs of freed memory, at least (see _release_memory).
+_RELEASE_ROWS = 16_384
 
 
 def _release_memory() -> None:
@@ -593,7 +593,10 @@ def _scan(
             if n == 0:
                 continue
             unreleased += n
-            if unreleased >= _RELEASE_ROWS:
+            # Handing memory back costs more the more is held: release after at least as
+            # an eighth of the rows kept, so a large read releases a few dozen times, not at
+            # every block.
+            if unreleased >= max(_RELEASE_ROWS, rows // 8):
                 _release_memory()
                 unreleased = 0
             user = np.ones(n, bool)
