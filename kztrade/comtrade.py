@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 from kztrade._io import PathType, csv_file
 from kztrade.cleaning import normalize_hs
 from kztrade.errors import KztradeWarning, ParameterError, ParseError
+from kztrade.filters import WORLD_CODES, parse_codes, parse_flows, parse_level, parse_periods
 from kztrade.schema import COLUMNS, FLOW_DTYPE, TOTAL, WORLD, make_frame
 
 __all__ = ["read_comtrade", "convert"]
@@ -74,7 +75,7 @@ _NUMBER_COLUMNS = (
     "fobvalue",
     "primaryValue",
 )
-_WORLD_CODES = {"W00", WORLD}
+_FLOW_CODES = {"export": "X", "import": "M"}
 _TEXT = pa.dictionary(pa.int32(), pa.string())
 _PARQUET_MAGIC = b"PAR1"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -358,72 +359,16 @@ class _Filters:
         return expr
 
 
-def _as_list(value) -> list:
-    if isinstance(value, (str, int, np.integer, pd.Period)):
-        return [value]
-    return list(value)
-
-
-def _iso3(value, name: str) -> set[str]:
-    codes = set()
-    for item in _as_list(value):
-        code = str(item).strip().upper() if isinstance(item, str) else None
-        if code is None or not re.fullmatch(r"[A-Z]{3}|W00", code):
-            raise ParameterError(
-                f"{name} must be ISO 3166 alpha-3 codes as in the file's {name}ISO column "
-                f"(e.g. 'KAZ', 'CHN'; 'WLD' for the world), got {item!r}"
-            )
-        codes.add(code)
-    if not codes:
-        raise ParameterError(f"{name} is an empty list; give at least one ISO3 code or None")
-    if codes & _WORLD_CODES:
-        codes |= _WORLD_CODES
-    return codes
-
-
-def _periods(value) -> set[str]:
-    out: set[str] = set()
-    for item in _as_list(value):
-        if isinstance(item, pd.Period):
-            annual = item.freqstr.startswith(("Y", "A"))
-            item = item.strftime("%Y" if annual else "%Y%m")
-        text = str(item).strip().replace("-", "")
-        if isinstance(item, bool) or not re.fullmatch(r"\d{4}(0[1-9]|1[0-2])?", text):
-            raise ParameterError(
-                f"period must be years ('2019' or 2019) or months ('201904' or '2019-04'), "
-                f"or lists or ranges of them, got {item!r}"
-            )
-        out.add(text)
-        if len(text) == 4:  # a year also selects its months in a monthly file
-            out.update(f"{text}{m:02d}" for m in range(1, 13))
-    if not out:
-        raise ParameterError("period is an empty list; give at least one period or None")
-    return out
-
-
-def _flows(value) -> set[str]:
-    names = {"export": "X", "import": "M", "x": "X", "m": "M"}
-    out = set()
-    for item in _as_list(value):
-        code = names.get(str(item).strip().lower()) if isinstance(item, str) else None
-        if code is None:
-            raise ParameterError(
-                f"flow must be 'export' or 'import' (or Comtrade's 'X' or 'M'), got {item!r}"
-            )
-        out.add(code)
-    return out
-
-
 def _filters(path, reporter, partner, period, flow, level, commodity_level) -> _Filters:
     if level is not None and commodity_level is not None and level != commodity_level:
         raise ParameterError(
             f"level={level!r} and commodity_level={commodity_level!r} disagree; give one"
         )
     chosen = commodity_level if commodity_level is not None else level
-    if chosen is not None and not (
-        chosen == TOTAL or (chosen in (2, 4, 6) and not isinstance(chosen, bool))
-    ):
-        raise ParseError(f"level must be 2, 4, 6 or 'TOTAL', got {chosen!r}", path=path)
+    try:
+        parse_level(chosen)
+    except ParameterError as exc:  # a ParseError naming the file, as it always was
+        raise ParseError(str(exc), path=path) from None
     given = {
         k: v
         for k, v in (("reporter", reporter), ("partner", partner), ("period", period))
@@ -432,10 +377,10 @@ def _filters(path, reporter, partner, period, flow, level, commodity_level) -> _
     if flow is not None:
         given["flow"] = flow
     return _Filters(
-        reporter=None if reporter is None else _iso3(reporter, "reporter"),
-        partner=None if partner is None else _iso3(partner, "partner"),
-        period=None if period is None else _periods(period),
-        flow=None if flow is None else _flows(flow),
+        reporter=None if reporter is None else parse_codes(reporter, name="reporter"),
+        partner=None if partner is None else parse_codes(partner, name="partner"),
+        period=None if period is None else parse_periods(period),
+        flow=None if flow is None else {_FLOW_CODES[f] for f in parse_flows(flow)},
         level=chosen,
         given=given,
     )
@@ -766,7 +711,7 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
     for name, column in (("reporter", "reporterISO"), ("partner", "partnerISO")):
         world = name == "partner"
         codes = _Codes(scan, column)
-        values = [WORLD if world and v in _WORLD_CODES else v for v in codes.values]
+        values = [WORLD if world and v in WORLD_CODES else v for v in codes.values]
         uniques, index = codes.mapped(values)
         for i, value in enumerate(uniques):
             if not re.fullmatch(r"[A-Z]{3}", value):

@@ -13,6 +13,7 @@ import pytest
 from kztrade import cli, comtrade
 from kztrade.comtrade import convert, read_comtrade
 from kztrade.errors import KztradeWarning, ParameterError, ParseError
+from kztrade.filters import select
 from kztrade.readers import read_comtrade as reexported
 from kztrade.schema import validate
 
@@ -440,3 +441,48 @@ def test_tab_separated_bulk_text(bulk, tmp_path):
     pd.testing.assert_frame_equal(
         comparable(frame), comparable(expected(bulk["raw"], partner=["NAM"]))
     )
+
+
+# --------------------------------------------------------------------------- select
+
+
+@pytest.mark.parametrize("kwargs", FILTERS, ids=lambda k: ",".join(k) or "none")
+def test_select_on_a_frame_means_what_the_filters_mean_when_reading(bulk, kwargs):
+    everything = read_comtrade(bulk["csv"])
+    before = everything.copy()
+    options = {("commodity_level" if k == "level" else k): v for k, v in kwargs.items()}
+    chosen = select(everything, **options)
+    pd.testing.assert_frame_equal(
+        chosen, read_comtrade(bulk["csv"], **kwargs).reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(everything, before)  # the input is not changed
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"reporter": "kz"}, r"reporter must be ISO 3166 alpha-3 codes .* got 'kz'"),
+        ({"partner": []}, r"partner is an empty list"),
+        ({"period": "2023-13"}, r"period must be years .* got '2023-13'"),
+        ({"flow": "re-export"}, r"flow must be 'export' or 'import'"),
+        ({"commodity_level": 3}, r"commodity_level must be 2, 4, 6 or 'TOTAL', got 3"),
+    ],
+)
+def test_select_checks_filter_values_as_the_reader_does(bulk, kwargs, message):
+    frame = read_comtrade(bulk["csv"], partner="NAM")
+    with pytest.raises(ParameterError, match=message):
+        select(frame, **kwargs)
+
+
+def test_select_on_frames_of_other_sources():
+    from kztrade.datasets import load_commodity_monthly
+
+    monthly = load_commodity_monthly()
+    april = select(monthly, period="2021-04")
+    assert set(april["period"].astype(str)) == {"2021-04"}
+    year = select(monthly, period=2021, flow="X")
+    assert set(year["period"].astype(str)) == {f"2021-{m:02d}" for m in range(1, 13)}
+    assert set(year["flow"].astype(str)) == {"export"}
+    assert set(select(monthly, commodity_level=2)["commodity"].str.len()) == {2}
+    assert set(select(monthly, commodity_level="TOTAL")["commodity"]) <= {"TOTAL"}
+    assert select(monthly, partner="CHN").empty  # no trade by partner there: an answer
