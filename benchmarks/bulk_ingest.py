@@ -334,6 +334,11 @@ def _measure(method: str, src: Path, pq: Path, tiny_pq: Path, pair: tuple[str, .
     return result
 
 
+def _ratio(peak: float, size: float) -> str:
+    # Over a result of under 1 MB the ratio says nothing but the read's fixed cost.
+    return f"{peak / size:.2f}" if size >= 2**20 else "-"
+
+
 def _mb(n: float) -> str:
     return f"{n / 2**20:,.0f}"
 
@@ -351,8 +356,14 @@ def main(argv=None) -> None:
         "--keep", action="store_true", help="keep the generated files (default: delete them)"
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs of the whole table")
-    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
+    parser.add_argument(
+        "--methods", default=",".join(METHODS), help="comma-separated subset of: %(default)s"
+    )
     args = parser.parse_args(argv)
+    methods = [m.strip() for m in args.methods.split(",")]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        parser.error(f"unknown method(s) {unknown}; choose from {METHODS}")
 
     args.cache.mkdir(parents=True, exist_ok=True)
     src = args.cache / f"comtrade_bulk_{args.rows}.csv"
@@ -379,12 +390,11 @@ def main(argv=None) -> None:
         pq_mb = sum(f.stat().st_size for f in pq.rglob("*") if f.is_file()) / 2**20
         print(f"file: {args.rows:,} rows, {csv_mb:,.0f} MB CSV, {pq_mb:,.0f} MB Parquet dataset")
         print(f"filter: reporter={pair[0]!r}, partner={pair[1]!r} (rare pair: {pair[2]!r})")
-        methods = args.methods.split(",")
         for run in range(args.repeat):
             load = os.getloadavg()
             print(f"\nrun {run + 1}; load average before: {' '.join(f'{x:.2f}' for x in load)}")
             results = [_measure(m, src, pq, tiny_pq, pair) for m in methods]
-            floor = next((r["wall"] for r in results if r["method"] == methods[0]), None)
+            floor = next((r["wall"] for r in results if r["method"] == METHODS[0]), None)
             head = (
                 f"{'method':30} {'wall s':>7} {'cpu s':>7} {'x floor':>7} {'peak MB':>8} "
                 f"{'base MB':>8} {'peak-base':>9} {'peak-warm':>9} {'rows':>10} {'result MB':>9} "
@@ -399,7 +409,7 @@ def main(argv=None) -> None:
                     f"{_mb(r['peak']):>8} {_mb(r['base']):>8} {_mb(r['peak'] - r['base']):>9} "
                     f"{_mb(r['peak'] - r['warm']):>9} "
                     f"{r['rows']:>10,} {r['size'] / 2**20:>9,.1f} "
-                    f"{(r['peak'] - r['warm']) / r['size'] if r['size'] else float('nan'):>11.2f}"
+                    f"{_ratio(r['peak'] - r['warm'], r['size']):>11}"
                 )
             load = os.getloadavg()
             print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

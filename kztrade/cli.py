@@ -313,6 +313,10 @@ def _convert(args) -> int:
         columns = []
     elif not columns:
         columns = ["reporterISO", "period"]
+    if Path(args.out).is_dir() and not args.overwrite:
+        raise ParameterError(
+            f"{args.out} exists; choose another folder, or add --overwrite to replace it"
+        )
     start = time.perf_counter()
     out = convert(args.src, args.out, partition_by=columns, overwrite=args.overwrite)
     files = [p for p in Path(out).rglob("*.parquet")]

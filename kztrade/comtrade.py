@@ -14,10 +14,9 @@ it does not download anything.
 from __future__ import annotations
 
 import csv
-import ctypes
-import ctypes.util
 import gzip
 import io
+import itertools
 import os
 import re
 import shutil
@@ -39,7 +38,7 @@ from kztrade._io import PathType, csv_file
 from kztrade.cleaning import normalize_hs
 from kztrade.errors import KztradeWarning, ParameterError, ParseError
 from kztrade.filters import WORLD_CODES, parse_codes, parse_flows, parse_level, parse_periods
-from kztrade.schema import COLUMNS, FLOW_DTYPE, TOTAL, WORLD, make_frame
+from kztrade.schema import FLOW_DTYPE, TOTAL, WORLD
 
 __all__ = ["read_comtrade", "convert"]
 
@@ -117,7 +116,16 @@ def _inspect(path: PathType) -> _Source:
     path = Path(path)
     if path.is_dir():
         dataset = _parquet_dataset(path)
-        return _Source(path, "parquet", list(dataset.schema.names))
+        names = list(dataset.schema.names)  # the first file's columns, and the folder names
+        try:  # files written elsewhere may differ: a later file may have netWgt
+            for fragment in dataset.get_fragments():
+                names += [n for n in fragment.physical_schema.names if n not in names]
+        except (pa.ArrowException, OSError) as exc:
+            raise ParseError(
+                f"not a readable Parquet dataset ({exc}); write it again with kztrade convert",
+                path=path,
+            ) from None
+        return _Source(path, "parquet", names)
     path = csv_file(path)
     with open(path, "rb") as fh:
         magic = fh.read(4)
@@ -170,8 +178,23 @@ def _parquet_dataset(path: Path, columns: Iterable[str] = ()) -> ds.Dataset:
         ) from None
 
 
+_FILTER_OF = {"reporterISO": "reporter", "partnerISO": "partner", "period": "period"}
+_FILTER_OF["flowCode"] = "flow"
+
+
 def _require(source: _Source, columns: Iterable[str]) -> None:
     missing = [c for c in columns if c not in source.columns]
+    parts = [p for p in (source.path, *source.path.parents) if re.fullmatch(r"\w+=.+", p.name)]
+    if missing and source.kind == "parquet" and parts:
+        # A folder or file inside a hive-partitioned dataset: its folder names hold columns.
+        keys = [p.name.split("=", 1) for p in reversed(parts)]
+        hint = ", ".join(f"{_FILTER_OF[k]}={v!r}" for k, v in keys if k in _FILTER_OF)
+        raise ParseError(
+            f"is a part of a partitioned dataset ({'/'.join(p.name for p in reversed(parts))}) "
+            f"whose folder names hold column(s) {missing}; read the dataset folder "
+            f"{parts[-1].parent}" + (f" with {hint}" if hint else "") + " instead",
+            path=source.path,
+        )
     if missing:
         raise ParseError(
             f"missing column(s) {missing}; found {source.columns}; this reader expects "
@@ -265,8 +288,10 @@ class _RowGroup:
     (from folder names) are served as columns of one value.
     """
 
-    def __init__(self, parquet: pq.ParquetFile, group: int, keys: dict[str, object]) -> None:
-        self.parquet, self.group, self.keys = parquet, group, keys
+    def __init__(
+        self, parquet: pq.ParquetFile, group: int, keys: dict[str, object], *, path: str
+    ) -> None:
+        self.parquet, self.group, self.keys, self.path = parquet, group, keys, path
         self.num_rows = parquet.metadata.row_group(group).num_rows
         self._read: dict[str, pa.Array] = {}
 
@@ -275,6 +300,14 @@ class _RowGroup:
             if name in self.keys:
                 index = pa.array(np.zeros(self.num_rows, np.int32))
                 array = pa.DictionaryArray.from_arrays(index, pa.array([str(self.keys[name])]))
+            elif name not in self.parquet.schema_arrow.names:
+                if name not in _NUMBER_OUT:
+                    raise ParseError(
+                        f"a file of the dataset has no column {name!r}; write the dataset "
+                        "again with kztrade convert",
+                        path=self.path,
+                    )
+                array = pa.nulls(self.num_rows, pa.float64())  # no weights in this file
             else:
                 table = self.parquet.read_row_group(self.group, columns=[name], use_threads=False)
                 array = table.column(0)
@@ -292,8 +325,28 @@ class _Batch:
         return self.batch.column(name)
 
 
+def _padded(metadata: pq.FileMetaData, columns: set[str]) -> bool:
+    """Whether a row group's smallest or largest code in ``columns`` has spaces around it.
+
+    Statistics hold the codes as stored: a row group of `` CHN`` only would be skipped by a
+    filter on ``CHN``, which the reader would keep once the spaces are stripped. Where a
+    file shows such a code, its row groups are all read and the filter applied row by row.
+    """
+    names = metadata.schema.names
+    for group in range(metadata.num_row_groups):
+        for column in columns & set(names):
+            stats = metadata.row_group(group).column(names.index(column)).statistics
+            if stats is None or not stats.has_min_max:
+                continue
+            for value in (stats.min, stats.max):
+                text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+                if isinstance(text, str) and text != text.strip():
+                    return True
+    return False
+
+
 def _parquet_blocks(
-    source: _Source, texts: list[str], expression: ds.Expression | None
+    source: _Source, texts: list[str], expression: ds.Expression | None, filtered: set[str]
 ) -> Iterator[_RowGroup]:
     """The row groups of a Parquet file or dataset that ``expression`` may match.
 
@@ -313,13 +366,13 @@ def _parquet_blocks(
                 read_dictionary=[c for c in texts if c not in keys],
                 pre_buffer=False,
             )
-            if expression is None:
+            if expression is None or _padded(parquet.metadata, filtered):
                 groups = range(parquet.metadata.num_row_groups)
             else:
                 pieces = fragment.split_by_row_group(expression, schema=dataset.schema)
                 groups = sorted({g.id for piece in pieces for g in piece.row_groups})
             for group in groups:
-                yield _RowGroup(parquet, group, keys)
+                yield _RowGroup(parquet, group, keys, path=fragment.path)
     except (pa.ArrowException, OSError, KeyError) as exc:
         raise ParseError(
             f"cannot read the Parquet data ({exc}); write it again with kztrade convert",
@@ -341,16 +394,20 @@ class _Filters:
     level: int | str | None = None
     given: dict[str, object] = field(default_factory=dict)
 
-    def expression(self) -> ds.Expression | None:
-        parts = []
-        for column, values in (
+    def columns(self) -> set[str]:
+        """The file's columns that the filters test."""
+        return {c for c, v in self._pairs() if v is not None}
+
+    def _pairs(self):
+        return (
             ("reporterISO", self.reporter),
             ("partnerISO", self.partner),
             ("period", self.period),
             ("flowCode", self.flow),
-        ):
-            if values is not None:
-                parts.append(ds.field(column).isin(sorted(values)))
+        )
+
+    def expression(self) -> ds.Expression | None:
+        parts = [ds.field(c).isin(sorted(v)) for c, v in self._pairs() if v is not None]
         if not parts:
             return None
         expr = parts[0]
@@ -365,10 +422,7 @@ def _filters(path, reporter, partner, period, flow, level, commodity_level) -> _
             f"level={level!r} and commodity_level={commodity_level!r} disagree; give one"
         )
     chosen = commodity_level if commodity_level is not None else level
-    try:
-        parse_level(chosen)
-    except ParameterError as exc:  # a ParseError naming the file, as it always was
-        raise ParseError(str(exc), path=path) from None
+    parse_level(chosen)
     given = {
         k: v
         for k, v in (("reporter", reporter), ("partner", partner), ("period", period))
@@ -392,8 +446,10 @@ def _filters(path, reporter, partner, period, flow, level, commodity_level) -> _
 def _malloc_trim():
     """The C library's ``malloc_trim`` (glibc), or None where there is none (macOS, musl)."""
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError, TypeError):
+        import ctypes
+
+        return ctypes.CDLL(None).malloc_trim  # the symbols already loaded: no library search
+    except (ImportError, OSError, AttributeError, TypeError):
         return None
 
 
@@ -487,6 +543,23 @@ _TEXT_OUT = ("period", "reporterISO", "partnerISO", "flowCode", "cmdCode")
 _NUMBER_OUT = ("primaryValue", "netWgt")
 
 
+def _parquet_held(source: _Source, columns: list[str]) -> dict[str, set[str]]:
+    """The distinct values of ``columns`` in a Parquet file or dataset (folder names first)."""
+    held: dict[str, set[str]] = {c: set() for c in columns}
+    dataset = _parquet_dataset(source.path)
+    for fragment in dataset.get_fragments():
+        keys = ds.get_partition_keys(fragment.partition_expression)
+        stored = [c for c in columns if c not in keys]
+        for column in columns:
+            if column in keys:
+                held[column].add(str(keys[column]))
+        if stored:
+            table = pq.ParquetFile(fragment.path, read_dictionary=stored).read(columns=stored)
+            for column in stored:
+                held[column].update(_dictionary(table.column(column)).dictionary.to_pylist())
+    return {c: {v.strip() for v in values} for c, values in held.items()}
+
+
 @dataclass
 class _Scan:
     """The rows that survive the filters and the guards, and what was seen on the way."""
@@ -498,6 +571,9 @@ class _Scan:
     flows: set[str]
     matched: int  # rows that passed the user's filters (before the guards)
     rows: int  # rows kept
+    # Periods and reporters of the blocks read (CSV: the whole file), for the message when
+    # no row matches the filters.
+    held: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _scan(
@@ -524,7 +600,7 @@ def _scan(
         block = _BLOCK_FILTERED if selective else _BLOCK
         blocks = map(_Batch, _csv_batches(source, wanted, types, block_size=block))
     else:
-        blocks = _parquet_blocks(source, texts, filters.expression())
+        blocks = _parquet_blocks(source, texts, filters.expression(), filters.columns())
 
     out_texts = {c: _Text() for c in _TEXT_OUT}
     out_numbers: dict[str, list[pa.Array]] = {c: [] for c in numbers}
@@ -532,6 +608,7 @@ def _scan(
     freqs: set[str] = set()
     flows: set[str] = set()
     matched = offset = rows = unreleased = 0
+    held: dict[str, set[str]] = {"period": set(), "reporterISO": set()}
     try:
         for block in blocks:
             n = block.num_rows
@@ -544,6 +621,9 @@ def _scan(
             if unreleased >= max(_RELEASE_ROWS, rows // 8):
                 _release_memory()
                 unreleased = 0
+            if source.kind == "csv" and filters.given:
+                for column, seen in held.items():
+                    seen.update(_dictionary(block.column(column)).dictionary.to_pylist())
             user = np.ones(n, bool)
             for column, values in (
                 ("reporterISO", filters.reporter),
@@ -605,6 +685,7 @@ def _scan(
         flows=flows,
         matched=matched,
         rows=rows,
+        held=held if source.kind == "csv" else {},
     )
 
 
@@ -642,15 +723,21 @@ def _numbers(source: _Source, scan: _Scan, column: str) -> np.ndarray:
     The column's blocks are let go as it is built.
     """
     chunks = scan.numbers.pop(column)
-    if not chunks or pa.types.is_floating(chunks[0].type):
+
+    def numeric(t: pa.DataType) -> bool:
+        return pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_null(t)
+
+    if all(numeric(c.type) for c in chunks):
         out = np.empty(scan.rows, np.float64)
         start = 0
         while chunks:
-            part = chunks.pop(0).to_numpy(zero_copy_only=False)
+            part = chunks.pop(0).cast(pa.float64()).to_numpy(zero_copy_only=False)
             out[start : start + len(part)] = part
             start += len(part)
         return out
-    text = pd.Series(pa.chunked_array(chunks).to_pandas(), dtype=object).str.strip()
+    # Text (a number column read as text, or files of a dataset that disagree): parse it.
+    text = pa.chunked_array([c.cast(pa.string()) for c in chunks], pa.string())
+    text = pd.Series(text.to_pandas(), dtype=object).fillna("").str.strip()
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(values) & (text.to_numpy() != "")
     if column == "primaryValue" and bad.any():
@@ -807,8 +894,30 @@ def _build(source: _Source, scan: _Scan, filters: _Filters, source_name: str) ->
     return pd.DataFrame(columns, copy=False)
 
 
+def _holds(periods: list[str], reporters: set[str]) -> str:
+    """What a file holds, in words: its periods and its reporters."""
+    shown = [f"{p[:4]}-{p[4:]}" if len(p) == 6 else p for p in periods]
+    codes = sorted({r.strip() for r in reporters})
+    if not shown:
+        return "the file holds no data rows"
+    span = f"period {shown[0]}" if len(shown) == 1 else f"periods {shown[0]} to {shown[-1]}"
+    listed = ", ".join(codes[:8]) + (f" and {len(codes) - 8} more" if len(codes) > 8 else "")
+    return f"the file holds {span} of reporter{'s' if len(codes) > 1 else ''} {listed}"
+
+
 def _empty(freq: str) -> pd.DataFrame:
-    return make_frame({c: [] for c in COLUMNS}, freq=freq)
+    """A frame of no rows with the columns and dtypes of a read that found rows."""
+    none = np.zeros(0, np.int32)
+    columns = {
+        "period": pd.Series([], dtype=pd.PeriodDtype(freq)),
+        "reporter": _text_series([], none),
+        "partner": _text_series([], none),
+        "flow": pd.Categorical([], dtype=FLOW_DTYPE),
+        "commodity": _text_series([], none),
+        "value_usd": np.zeros(0, np.float64),
+        "source": _text_series([], none),
+    }
+    return pd.DataFrame(columns)
 
 
 def read_comtrade(
@@ -912,10 +1021,15 @@ def _read(info: _Source, filters: _Filters, source: str) -> pd.DataFrame:
             raise ParseError(
                 "no data rows below the header; download the file again", path=info.path
             )
+        held = scan.held if info.kind == "csv" else _parquet_held(info, ["period", "reporterISO"])
+        periods = sorted({p.strip() for p in held["period"]})
         shown = ", ".join(f"{k}={v!r}" for k, v in filters.given.items())
-        warnings.warn(f"{info.path}: no rows match {shown}", KztradeWarning, stacklevel=3)
-        freq = "Y" if scan.freqs == {"A"} else "M" if scan.freqs == {"M"} else "Y"
-        return _empty(freq)
+        warnings.warn(
+            f"{info.path}: no rows match {shown}; {_holds(periods, held['reporterISO'])}",
+            KztradeWarning,
+            stacklevel=3,
+        )
+        return _empty("M" if periods and all(len(p) == 6 for p in periods) else "Y")
     if len(scan.freqs) != 1 or not scan.freqs <= {"A", "M"}:
         raise ParseError(
             f"freqCode must be all 'A' (annual) or all 'M' (monthly), found "
@@ -995,13 +1109,12 @@ def convert(
     """
     src, out = Path(path), Path(out)
     partition_by = [partition_by] if isinstance(partition_by, str) else list(partition_by)
-    if out.exists() and not overwrite:
-        raise ParameterError(
-            f"{out} exists; choose another folder, or pass overwrite=True (--overwrite) "
-            "to replace it"
-        )
     if out.exists() and not out.is_dir():
         raise ParameterError(f"{out} is a file, not a dataset folder; choose another name")
+    if out.exists() and not overwrite:
+        raise ParameterError(
+            f"{out} exists; choose another folder, or pass overwrite=True to replace it"
+        )
     try:
         if out.resolve() == src.resolve() or src.resolve() in out.resolve().parents:
             raise ParameterError(f"{out} would overwrite the input; choose another folder")
@@ -1030,8 +1143,13 @@ def convert(
         schema = first.schema
 
         def stream() -> Iterator[pa.RecordBatch]:
-            yield first
-            yield from batches
+            # Partition values become folder names, which a filter matches exactly: store
+            # them without spaces around, as the reader strips them from codes.
+            for batch in itertools.chain([first], batches):
+                for column in partition_by:
+                    i = batch.schema.get_field_index(column)
+                    batch = batch.set_column(i, column, pc.utf8_trim_whitespace(batch[i]))
+                yield batch
 
         try:
             ds.write_dataset(

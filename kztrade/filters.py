@@ -27,7 +27,7 @@ _FLOW_NAMES = {"export": "export", "import": "import", "x": "export", "m": "impo
 
 
 def _as_list(value) -> list:
-    if isinstance(value, (str, int, np.integer, pd.Period)):
+    if isinstance(value, (str, bytes, pd.Period)) or not isinstance(value, Iterable):
         return [value]
     return list(value)
 
@@ -87,14 +87,20 @@ def parse_periods(value) -> set[str]:
 
     Examples
     --------
-    >>> sorted(parse_periods(["2019-04", 2020]))[:3]
+    >>> sorted(parse_periods(["2019-04", 2020.0]))[:3]
     ['201904', '2020', '202001']
+    >>> parse_periods(2020.5)
+    Traceback (most recent call last):
+    ...
+    kztrade.errors.ParameterError: period must be years ('2019' or 2019) or months ...
     """
     out: set[str] = set()
     for item in _as_list(value):
         if isinstance(item, pd.Period):
             annual = item.freqstr.startswith(("Y", "A"))
             item = item.strftime("%Y" if annual else "%Y%m")
+        elif isinstance(item, (float, np.floating)) and float(item).is_integer():
+            item = int(item)  # a year taken from a column of floats: 2023.0
         text = str(item).strip().replace("-", "")
         if isinstance(item, bool) or not re.fullmatch(r"\d{4}(0[1-9]|1[0-2])?", text):
             raise ParameterError(

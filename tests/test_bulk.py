@@ -214,11 +214,79 @@ def test_csv_rows_keep_the_file_order(bulk):
     assert frame["value_usd"].tolist() == want["value_usd"].tolist()
 
 
-def test_no_match_gives_an_empty_frame_and_a_warning(bulk):
-    with pytest.warns(KztradeWarning, match=r"no rows match reporter='TJK'"):
-        frame = read_comtrade(bulk["csv"], reporter="TJK")
+@pytest.mark.parametrize("kind", ["csv", "dataset"])
+def test_no_match_gives_an_empty_frame_shaped_like_a_match_and_says_what_there_is(bulk, kind):
+    found = read_comtrade(bulk[kind], reporter="KAZ", partner="NAM")
+    message = r"no rows match reporter='TJK', period=2019; the file holds periods 2023-01 to "
+    message += r"2023-12 of reporters KAZ, MNG, UZB"
+    with pytest.warns(KztradeWarning, match=message):
+        frame = read_comtrade(bulk[kind], reporter="TJK", period=2019)
     assert frame.empty
     validate(frame)
+    # the same columns and dtypes, so that frames of several reads concatenate cleanly
+    assert frame.dtypes.drop("net_weight_kg", errors="ignore").equals(
+        found.dtypes.drop("net_weight_kg")
+    )
+    assert pd.concat([found, frame])["period"].dtype == "period[M]"
+
+
+def test_a_year_as_a_float_is_a_year(bulk):
+    pd.testing.assert_frame_equal(
+        read_comtrade(bulk["csv"], partner="NAM", period=2023.0),
+        read_comtrade(bulk["csv"], partner="NAM", period=2023),
+    )
+    with pytest.raises(ParameterError, match=r"period must be years .* got 2023.5"):
+        read_comtrade(bulk["csv"], period=2023.5)
+
+
+def test_a_part_of_a_dataset_is_refused_with_the_filters_that_select_it(bulk):
+    part = bulk["dataset"] / "reporterISO=KAZ"
+    with pytest.raises(ParseError, match=r"reporterISO=KAZ: is a part of a partitioned dataset"):
+        read_comtrade(part, partner="CHN")
+    with pytest.raises(ParseError, match=r"read the dataset folder .*dataset with reporter='KAZ'"):
+        read_comtrade(next(part.rglob("*.parquet")))
+
+
+def test_codes_with_spaces_around_are_found_in_a_sorted_dataset(bulk, tmp_path, monkeypatch):
+    # A code stored as " CHN" sorts into row groups of its own, whose statistics a filter on
+    # "CHN" would skip; the reader strips codes, so those row groups must still be read.
+    raw = bulk["raw"].copy()
+    raw["partnerISO"] = raw["partnerISO"].replace({"CHN": " CHN"})
+    raw["reporterISO"] = raw["reporterISO"].replace({"KAZ": "KAZ "})
+    csv = tmp_path / "padded.csv"
+    raw.to_csv(csv, index=False)
+    monkeypatch.setattr(comtrade, "_ROW_GROUP", 16)
+    dataset = convert(csv, tmp_path / "padded", partition_by=["period"])
+    assert (dataset / "period=202301").is_dir()
+    for kwargs in ({"partner": "CHN"}, {"reporter": "KAZ", "partner": "CHN"}, {"reporter": "KAZ"}):
+        expected_rows = len(read_comtrade(csv, **kwargs))
+        assert expected_rows > 0
+        assert len(read_comtrade(dataset, **kwargs)) == expected_rows, kwargs
+    # partition values are folder names, which a filter matches exactly: stored stripped
+    by_reporter = convert(csv, tmp_path / "by_reporter")
+    assert sorted(p.name for p in by_reporter.iterdir())[0] == "reporterISO=KAZ"
+    assert len(read_comtrade(by_reporter, reporter="KAZ")) == len(
+        read_comtrade(csv, reporter="KAZ")
+    )
+
+
+def test_parquet_written_elsewhere_with_integer_values_and_files_without_weights(bulk, tmp_path):
+    frame = bulk["raw"].copy()
+    frame["primaryValue"] = frame["primaryValue"].astype(float).round().astype("int64")
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    half = len(frame) // 2
+    frame.iloc[:half].drop(columns=["netWgt"]).to_parquet(folder / "a.parquet", index=False)
+    second = frame.iloc[half:].copy()
+    second["netWgt"] = pd.to_numeric(second["netWgt"].replace("", np.nan))
+    second.to_parquet(folder / "b.parquet", index=False)
+    read = read_comtrade(folder, partner="NAM")
+    csv = read_comtrade(bulk["csv"], partner="NAM")
+    assert len(read) == len(csv)
+    np.testing.assert_array_equal(
+        np.sort(read["value_usd"].to_numpy()), np.sort(csv["value_usd"].round().to_numpy())
+    )
+    assert read["net_weight_kg"].isna().any() and read["net_weight_kg"].notna().any()
 
 
 def test_readers_reexport():
@@ -241,9 +309,10 @@ def test_filter_values_are_checked(bulk, kwargs, message):
         read_comtrade(bulk["csv"], **kwargs)
 
 
-def test_level_keeps_its_old_error(bulk):
-    with pytest.raises(ParseError, match=r"level must be 2, 4, 6 or 'TOTAL', got 3"):
-        read_comtrade(bulk["csv"], commodity_level=3)
+def test_a_bad_level_is_a_parameter_error_under_either_name(bulk):
+    for name in ("commodity_level", "level"):
+        with pytest.raises(ParameterError, match=r"commodity_level must be 2, 4, 6 or 'TOTAL'"):
+            read_comtrade(bulk["csv"], **{name: 3})
 
 
 # --------------------------------------------------------------------------- errors
@@ -364,9 +433,9 @@ def test_convert_sorts_files_so_a_partner_filter_skips_row_groups(bulk, tmp_path
     read = []
     original = comtrade._RowGroup.__init__
 
-    def counting(self, parquet, group, keys):
+    def counting(self, parquet, group, keys, **options):
         read.append((parquet.metadata.num_row_groups, group))
-        original(self, parquet, group, keys)
+        original(self, parquet, group, keys, **options)
 
     monkeypatch.setattr(comtrade._RowGroup, "__init__", counting)
     frame = read_comtrade(dataset, reporter="KAZ", partner="NAM")
@@ -379,6 +448,17 @@ def test_convert_sorts_files_so_a_partner_filter_skips_row_groups(bulk, tmp_path
     read.clear()
     assert len(read_comtrade(dataset)) == len(expected(bulk["raw"]))
     assert len(read) == groups
+
+
+def test_convert_onto_a_file_says_so_at_once(bulk, tmp_path, capsys):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    for overwrite in (False, True):
+        with pytest.raises(ParameterError, match=r"notes.txt is a file, not a dataset folder"):
+            convert(bulk["csv"], target, overwrite=overwrite)
+    assert cli.main(["convert", str(bulk["csv"]), str(target)]) == cli.EXIT_USAGE
+    assert "is a file, not a dataset folder" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
 
 
 def test_convert_refuses_to_overwrite_unless_asked(bulk, tmp_path):

@@ -239,8 +239,8 @@ def test_convert_writes_a_parquet_dataset_and_refuses_to_overwrite(tmp_path, cap
     code, stdout, err = run_cli(capsys, "convert", str(src), str(out))
     assert code == cli.EXIT_USAGE and stdout == ""
     assert (
-        err == f"kztrade convert: error: {out} exists; choose another folder, or pass "
-        "overwrite=True (--overwrite) to replace it\n"
+        err == f"kztrade convert: error: {out} exists; choose another folder, or add "
+        "--overwrite to replace it\n"
     )
     code, _, _ = run_cli(
         capsys, "convert", str(src), str(out), "--overwrite", "--partition-by", "none"

@@ -4,7 +4,13 @@ import pandas as pd
 import pytest
 
 from kztrade.cleaning import cumulate
-from kztrade.errors import KztradeWarning, ParseError, UnitsError, UnknownCountryError
+from kztrade.errors import (
+    KztradeWarning,
+    ParameterError,
+    ParseError,
+    UnitsError,
+    UnknownCountryError,
+)
 from kztrade.readers import read_bns, read_comtrade, read_dots, read_wide
 from kztrade.schema import frequency, validate
 
@@ -220,7 +226,7 @@ def test_comtrade_guards_double_counting(data_dir):
 def test_comtrade_level_selection(data_dir):
     chapters = read_comtrade(data_dir / "comtrade_kaz_2019.csv", level=2)
     assert sorted(chapters["commodity"]) == ["26", "27", "72"]
-    with pytest.raises(ParseError, match="level must be 2, 4, 6 or 'TOTAL'"):
+    with pytest.raises(ParameterError, match="level must be 2, 4, 6 or 'TOTAL'"):
         read_comtrade(data_dir / "comtrade_kaz_2019.csv", level=3)
 
 
