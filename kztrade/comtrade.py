@@ -91,6 +91,8 @@ _FIX_CSV = "save it as CSV (UTF-8) and try again"
 _FILE_ROWS = 262_144
 _ROW_GROUP = 16_384
 _SORT_BY = ("reporterISO", "partnerISO", "flowCode", "period", "cmdCode")
+# The schema every file of a dataset written by convert has (Parquet's name for it).
+_COMMON = "_common_metadata"
 
 
 # --------------------------------------------------------------------------- opening files
@@ -117,9 +119,12 @@ def _inspect(path: PathType) -> _Source:
     if path.is_dir():
         dataset = _parquet_dataset(path)
         names = list(dataset.schema.names)  # the first file's columns, and the folder names
-        try:  # files written elsewhere may differ: a later file may have netWgt
-            for fragment in dataset.get_fragments():
-                names += [n for n in fragment.physical_schema.names if n not in names]
+        common = path / _COMMON
+        # convert writes every file with one schema, which it records; files written
+        # elsewhere may differ (a later file may have netWgt), so their footers are read.
+        try:
+            for file in [common] if common.is_file() else dataset.files:
+                names += [n for n in pq.read_schema(file).names if n not in names]
         except (pa.ArrowException, OSError) as exc:
             raise ParseError(
                 f"not a readable Parquet dataset ({exc}); write it again with kztrade convert",
@@ -325,22 +330,18 @@ class _Batch:
         return self.batch.column(name)
 
 
-def _padded(metadata: pq.FileMetaData, columns: set[str]) -> bool:
+def _padded(fragment: ds.ParquetFileFragment, columns: set[str]) -> bool:
     """Whether a row group's smallest or largest code in ``columns`` has spaces around it.
 
     Statistics hold the codes as stored: a row group of `` CHN`` only would be skipped by a
     filter on ``CHN``, which the reader would keep once the spaces are stripped. Where a
     file shows such a code, its row groups are all read and the filter applied row by row.
     """
-    names = metadata.schema.names
-    for group in range(metadata.num_row_groups):
-        for column in columns & set(names):
-            stats = metadata.row_group(group).column(names.index(column)).statistics
-            if stats is None or not stats.has_min_max:
-                continue
-            for value in (stats.min, stats.max):
-                text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-                if isinstance(text, str) and text != text.strip():
+    for group in fragment.row_groups:  # statistics Arrow has parsed to choose row groups
+        for column in columns:
+            stats = group.statistics.get(column) or {}
+            for value in (stats.get("min"), stats.get("max")):
+                if isinstance(value, str) and value != value.strip():
                     return True
     return False
 
@@ -366,11 +367,13 @@ def _parquet_blocks(
                 read_dictionary=[c for c in texts if c not in keys],
                 pre_buffer=False,
             )
-            if expression is None or _padded(parquet.metadata, filtered):
+            if expression is None:
                 groups = range(parquet.metadata.num_row_groups)
             else:
                 pieces = fragment.split_by_row_group(expression, schema=dataset.schema)
                 groups = sorted({g.id for piece in pieces for g in piece.row_groups})
+                if _padded(fragment, filtered):
+                    groups = range(parquet.metadata.num_row_groups)
             for group in groups:
                 yield _RowGroup(parquet, group, keys, path=fragment.path)
     except (pa.ArrowException, OSError, KeyError) as exc:
@@ -1084,7 +1087,8 @@ def convert(
     path : str or path-like
         The CSV file.
     out : str or path-like
-        The folder to create (``reporterISO=KAZ/period=201904/...parquet`` inside).
+        The folder to create (``reporterISO=KAZ/period=201904/...parquet`` inside, and
+        ``_common_metadata``, the schema every file has).
     partition_by : sequence of str, default ("reporterISO", "period")
         Columns to partition by (hive style); ``()`` for one folder of files.
     overwrite : bool, default False
@@ -1104,7 +1108,7 @@ def convert(
     ...     dataset = convert(path, Path(tmp) / "kaz.parquet")
     ...     sorted(p.name for p in dataset.iterdir())
     ...     len(read_comtrade(dataset)) == len(read_comtrade(path))
-    ['reporterISO=KAZ']
+    ['_common_metadata', 'reporterISO=KAZ']
     True
     """
     src, out = Path(path), Path(out)
@@ -1175,6 +1179,8 @@ def convert(
             raise ParseError(f"cannot write the Parquet dataset ({exc})", path=out) from None
         try:
             _sort_files(tmp, [c for c in _SORT_BY if c not in partition_by])
+            stored = pa.schema([f for f in schema if f.name not in partition_by])
+            pq.write_metadata(stored, tmp / _COMMON)
         except (pa.ArrowException, OSError) as exc:
             raise ParseError(f"cannot write the Parquet dataset ({exc})", path=out) from None
         if overwrite and out.exists():
