@@ -367,6 +367,17 @@ main { max-width: 1100px; margin: 0 auto; }
 {{ super() }}
 {{ resources.kztrade_header }}
 {%- endblock body_header -%}
+{% block data_png scoped %}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+alt="{{ ((output | get_metadata('alt', 'image/png')) or 'Chart') | escape_html }}"
+{%- set width=output | get_metadata('width', 'image/png') -%}
+{%- if width is not none %} width={{ width | escape_html }}{%- endif %}
+{%- set height=output | get_metadata('height', 'image/png') -%}
+{%- if height is not none %} height={{ height | escape_html }}{%- endif %}
+>
+</div>
+{%- endblock data_png %}
 """
 
 
@@ -709,7 +720,16 @@ def _inert_markdown(text: str) -> str:
     return "".join(parts)
 
 
-def _inert_output(output):
+def _heading(markdown: str) -> str | None:
+    """The text of the first Markdown heading in ``markdown``, without its marks."""
+    for line in markdown.splitlines():
+        match = re.match(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if match and match.group(1):
+            return re.sub(r"[*_`]", "", match.group(1))
+    return None
+
+
+def _inert_output(output, *, alt: str = "Chart"):
     """A copy of a cell output whose HTML and Markdown cannot run or load anything."""
     data = output.get("data")
     if not data:
@@ -733,11 +753,17 @@ def _inert_output(output):
 
             svg = ("".join(value) if isinstance(value, list) else value).encode("utf-8")
             uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-            data.setdefault("text/html", f'<img src="{uri}" alt="chart"/>')
+            data.setdefault("text/html", f'<img src="{uri}" alt="{html.escape(alt)}"/>')
     if not data:
         data = {"text/plain": ""}
     output = copy.copy(output)
     output["data"] = data
+    if "image/png" in data:  # a description for readers who cannot see the chart
+        metadata = dict(output.get("metadata", {}))
+        png = dict(metadata.get("image/png", {}))
+        png.setdefault("alt", alt)
+        metadata["image/png"] = png
+        output["metadata"] = metadata
     return output
 
 
@@ -783,11 +809,20 @@ def render_html(
     True
     """
     nb = copy.deepcopy(_as_notebook(notebook))
+    section = title or "the report"
     for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            section = _heading(cell.source) or section
         if "outputs" in cell:
-            cell.outputs = [
-                _inert_output(o) for o in cell.outputs if RECORD_MIME not in o.get("data", {})
-            ]
+            outputs = []
+            for output in cell.outputs:
+                data = output.get("data", {})
+                if RECORD_MIME in data:
+                    continue
+                if "text/markdown" in data:  # a heading a cell printed names what follows
+                    section = _heading("".join(data["text/markdown"])) or section
+                outputs.append(_inert_output(output, alt=f"Chart: {section}"))
+            cell.outputs = outputs
     if with_code not in _EXPORTERS:
         _EXPORTERS[with_code] = _exporter(with_code)
     resources = {

@@ -737,3 +737,34 @@ def test_notebooks_are_found_in_an_installed_wheel_layout(tmp_path, monkeypatch)
     monkeypatch.setattr(notebooks_module, "_HERE", tmp_path / "kztrade")
     assert notebook_dir() == packaged
     assert find_notebook("trade_overview") == packaged / "trade_overview.ipynb"
+
+
+def test_charts_in_a_page_are_described_by_their_section():
+    png = base64.b64encode(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000105fe02dc0000000049454e44ae426082"
+        )
+    ).decode("ascii")
+    chart = nbformat.v4.new_output("display_data", data={"image/png": png})
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("Some words.\n\n## Exports by *year*"),
+            nbformat.v4.new_code_cell("plot()", outputs=[chart]),
+            nbformat.v4.new_code_cell(
+                "show()",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "display_data", data={"text/markdown": "### Imports <b>x</b>"}
+                    ),
+                    copy.deepcopy(chart),
+                ],
+            ),
+        ]
+    )
+    page = reports.render_html(nb, title="Example")
+    assert re.findall(r'<img[^>]*alt="([^"]*)"', page) == [
+        "Chart: Exports by year",
+        "Chart: Imports &lt;b&gt;x&lt;/b&gt;",
+    ]
+    assert "No description has been provided" not in page
