@@ -93,6 +93,9 @@ _ROW_GROUP = 16_384
 _SORT_BY = ("reporterISO", "partnerISO", "flowCode", "period", "cmdCode")
 # The schema every file of a dataset written by convert has (Parquet's name for it).
 _COMMON = "_common_metadata"
+# Row groups of more rows than this (written elsewhere) are read in slices of _BATCH rows.
+_LARGE_GROUP = 131_072
+_BATCH = 65_536
 
 
 # --------------------------------------------------------------------------- opening files
@@ -285,6 +288,22 @@ class _NotANumber(Exception):
     """A column read as numbers holds text; the caller reads it again as text to say where."""
 
 
+def _constant(value: object, n: int) -> pa.DictionaryArray:
+    """A column of ``n`` rows of one value: a partition value from a folder name."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([str(value)]))
+
+
+def _absent(name: str, n: int, path: str) -> pa.Array:
+    """A column a Parquet file lacks: no weights there, or a file that cannot be read."""
+    if name not in _NUMBER_OUT:
+        raise ParseError(
+            f"a file of the dataset has no column {name!r}; write the dataset again with "
+            "kztrade convert",
+            path=path,
+        )
+    return pa.nulls(n, pa.float64())
+
+
 class _RowGroup:
     """One row group of a Parquet file, read a column at a time when a column is asked for.
 
@@ -303,16 +322,9 @@ class _RowGroup:
     def column(self, name: str) -> pa.Array:
         if name not in self._read:
             if name in self.keys:
-                index = pa.array(np.zeros(self.num_rows, np.int32))
-                array = pa.DictionaryArray.from_arrays(index, pa.array([str(self.keys[name])]))
+                array = _constant(self.keys[name], self.num_rows)
             elif name not in self.parquet.schema_arrow.names:
-                if name not in _NUMBER_OUT:
-                    raise ParseError(
-                        f"a file of the dataset has no column {name!r}; write the dataset "
-                        "again with kztrade convert",
-                        path=self.path,
-                    )
-                array = pa.nulls(self.num_rows, pa.float64())  # no weights in this file
+                array = _absent(name, self.num_rows, self.path)
             else:
                 table = self.parquet.read_row_group(self.group, columns=[name], use_threads=False)
                 array = table.column(0)
@@ -321,12 +333,19 @@ class _RowGroup:
 
 
 class _Batch:
-    """A block of CSV rows, decoded by Arrow, with the same face as :class:`_RowGroup`."""
+    """A block of rows decoded by Arrow (CSV, or a slice of a large Parquet row group)."""
 
-    def __init__(self, batch: pa.RecordBatch) -> None:
+    def __init__(
+        self, batch: pa.RecordBatch, keys: dict[str, object] | None = None, path: str = ""
+    ) -> None:
         self.batch, self.num_rows = batch, batch.num_rows
+        self.keys, self.path = keys or {}, path
 
     def column(self, name: str) -> pa.Array:
+        if name in self.keys:
+            return _constant(self.keys[name], self.num_rows)
+        if name not in self.batch.schema.names:
+            return _absent(name, self.num_rows, self.path)
         return self.batch.column(name)
 
 
@@ -347,8 +366,12 @@ def _padded(fragment: ds.ParquetFileFragment, columns: set[str]) -> bool:
 
 
 def _parquet_blocks(
-    source: _Source, texts: list[str], expression: ds.Expression | None, filtered: set[str]
-) -> Iterator[_RowGroup]:
+    source: _Source,
+    wanted: list[str],
+    texts: list[str],
+    expression: ds.Expression | None,
+    filtered: set[str],
+) -> Iterator[_RowGroup | _Batch]:
     """The row groups of a Parquet file or dataset that ``expression`` may match.
 
     Partitions and row groups are chosen by Arrow from folder names and column statistics
@@ -374,8 +397,17 @@ def _parquet_blocks(
                 groups = sorted({g.id for piece in pieces for g in piece.row_groups})
                 if _padded(fragment, filtered):
                     groups = range(parquet.metadata.num_row_groups)
+            stored = [c for c in wanted if c not in keys and c in parquet.schema_arrow.names]
             for group in groups:
-                yield _RowGroup(parquet, group, keys, path=fragment.path)
+                if parquet.metadata.row_group(group).num_rows <= _LARGE_GROUP:
+                    yield _RowGroup(parquet, group, keys, path=fragment.path)
+                    continue
+                # A row group far larger than convert writes (a file written elsewhere):
+                # decoded a slice of every column at a time, not a whole column at once.
+                for batch in parquet.iter_batches(
+                    batch_size=_BATCH, row_groups=[group], columns=stored, use_threads=False
+                ):
+                    yield _Batch(batch, keys, path=fragment.path)
     except (pa.ArrowException, OSError, KeyError) as exc:
         raise ParseError(
             f"cannot read the Parquet data ({exc}); write it again with kztrade convert",
@@ -603,7 +635,7 @@ def _scan(
         block = _BLOCK_FILTERED if selective else _BLOCK
         blocks = map(_Batch, _csv_batches(source, wanted, types, block_size=block))
     else:
-        blocks = _parquet_blocks(source, texts, filters.expression(), filters.columns())
+        blocks = _parquet_blocks(source, wanted, texts, filters.expression(), filters.columns())
 
     out_texts = {c: _Text() for c in _TEXT_OUT}
     out_numbers: dict[str, list[pa.Array]] = {c: [] for c in numbers}

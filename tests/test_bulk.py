@@ -570,3 +570,21 @@ def test_select_on_frames_of_other_sources():
     assert set(select(monthly, commodity_level=2)["commodity"].str.len()) == {2}
     assert set(select(monthly, commodity_level="TOTAL")["commodity"]) <= {"TOTAL"}
     assert select(monthly, partner="CHN").empty  # no trade by partner there: an answer
+
+
+@pytest.mark.parametrize("kind", ["parquet", "dataset"])
+@pytest.mark.parametrize("kwargs", FILTERS[:4], ids=lambda k: ",".join(k) or "none")
+def test_large_row_groups_are_read_in_slices_with_the_same_result(bulk, kind, kwargs, monkeypatch):
+    whole = read_comtrade(bulk[kind], **kwargs)
+    monkeypatch.setattr(comtrade, "_LARGE_GROUP", 10)
+    monkeypatch.setattr(comtrade, "_BATCH", 8)
+    sliced = []
+    original = comtrade._Batch.__init__
+
+    def counting(self, batch, *args, **options):
+        sliced.append(batch.num_rows)
+        original(self, batch, *args, **options)
+
+    monkeypatch.setattr(comtrade._Batch, "__init__", counting)
+    pd.testing.assert_frame_equal(read_comtrade(bulk[kind], **kwargs), whole)
+    assert sliced and max(sliced) <= 8
