@@ -17,6 +17,7 @@ import csv
 import gzip
 import io
 import itertools
+import json
 import os
 import re
 import shutil
@@ -93,6 +94,7 @@ _ROW_GROUP = 16_384
 _SORT_BY = ("reporterISO", "partnerISO", "flowCode", "period", "cmdCode")
 # The schema every file of a dataset written by convert has (Parquet's name for it).
 _COMMON = "_common_metadata"
+_FILES_KEY = b"kztrade.files"  # in it: the data files it describes, relative to the folder
 # Row groups of more rows than this (written elsewhere) are read in slices of _BATCH rows.
 _LARGE_GROUP = 131_072
 _BATCH = 65_536
@@ -126,7 +128,12 @@ def _inspect(path: PathType) -> _Source:
         # convert writes every file with one schema, which it records; files written
         # elsewhere may differ (a later file may have netWgt), so their footers are read.
         try:
-            for file in [common] if common.is_file() else dataset.files:
+            files = _relative(path, dataset.files)
+            recorded = (pq.read_schema(common).metadata or {}) if common.is_file() else {}
+            # Trusted only while the folder holds the files convert wrote: a file added by
+            # hand may have columns (breakdowns) the record does not.
+            trusted = recorded.get(_FILES_KEY) == json.dumps(files).encode()
+            for file in [common] if trusted else dataset.files:
                 names += [n for n in pq.read_schema(file).names if n not in names]
         except (pa.ArrowException, OSError) as exc:
             raise ParseError(
@@ -578,20 +585,34 @@ _TEXT_OUT = ("period", "reporterISO", "partnerISO", "flowCode", "cmdCode")
 _NUMBER_OUT = ("primaryValue", "netWgt")
 
 
+def _relative(folder: Path, files: Iterable[str]) -> list[str]:
+    """File paths relative to ``folder``, sorted, with forward slashes."""
+    return sorted(Path(f).relative_to(folder).as_posix() for f in files)
+
+
 def _parquet_held(source: _Source, columns: list[str]) -> dict[str, set[str]]:
     """The distinct values of ``columns`` in a Parquet file or dataset (folder names first)."""
     held: dict[str, set[str]] = {c: set() for c in columns}
     dataset = _parquet_dataset(source.path)
-    for fragment in dataset.get_fragments():
-        keys = ds.get_partition_keys(fragment.partition_expression)
-        stored = [c for c in columns if c not in keys]
-        for column in columns:
-            if column in keys:
-                held[column].add(str(keys[column]))
-        if stored:
-            table = pq.ParquetFile(fragment.path, read_dictionary=stored).read(columns=stored)
-            for column in stored:
-                held[column].update(_dictionary(table.column(column)).dictionary.to_pylist())
+    try:
+        for fragment in dataset.get_fragments():
+            keys = ds.get_partition_keys(fragment.partition_expression)
+            stored = [c for c in columns if c not in keys]
+            for column in columns:
+                if column in keys:
+                    held[column].add(str(keys[column]))
+            if stored:
+                parquet = pq.ParquetFile(fragment.path)
+                stored = [c for c in stored if c in parquet.schema_arrow.names]
+                table = parquet.read(columns=stored)
+                for column in stored:
+                    values = pc.unique(table.column(column)).to_pylist()
+                    held[column].update(str(v) for v in values if v is not None)
+    except (pa.ArrowException, OSError) as exc:
+        raise ParseError(
+            f"cannot read the Parquet data ({exc}); write it again with kztrade convert",
+            path=source.path,
+        ) from None
     return {c: {v.strip() for v in values} for c, values in held.items()}
 
 
@@ -1212,6 +1233,8 @@ def convert(
         try:
             _sort_files(tmp, [c for c in _SORT_BY if c not in partition_by])
             stored = pa.schema([f for f in schema if f.name not in partition_by])
+            files = _relative(tmp, [str(f) for f in tmp.rglob("*.parquet")])
+            stored = stored.with_metadata({_FILES_KEY: json.dumps(files)})
             pq.write_metadata(stored, tmp / _COMMON)
         except (pa.ArrowException, OSError) as exc:
             raise ParseError(f"cannot write the Parquet dataset ({exc})", path=out) from None

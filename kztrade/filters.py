@@ -27,6 +27,8 @@ _FLOW_NAMES = {"export": "export", "import": "import", "x": "export", "m": "impo
 
 
 def _as_list(value) -> list:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return [value.item()]
     if isinstance(value, (str, bytes, pd.Period)) or not isinstance(value, Iterable):
         return [value]
     return list(value)
@@ -98,6 +100,11 @@ def parse_periods(value) -> set[str]:
     for item in _as_list(value):
         if isinstance(item, pd.Period):
             annual = item.freqstr.startswith(("Y", "A"))
+            if not (annual or item.freqstr.startswith("M")):
+                raise ParameterError(
+                    f"period must be years or months; give the months of {item} (a "
+                    f"{item.freqstr} period) as a list, got {item!r}"
+                )
             item = item.strftime("%Y" if annual else "%Y%m")
         elif isinstance(item, (float, np.floating)) and float(item).is_integer():
             item = int(item)  # a year taken from a column of floats: 2023.0
@@ -131,6 +138,8 @@ def parse_flows(value) -> set[str]:
                 f"flow must be 'export' or 'import' (or Comtrade's 'X' or 'M'), got {item!r}"
             )
         out.add(flow)
+    if not out:
+        raise ParameterError("flow is an empty list; give 'export', 'import' or None")
     return out
 
 
@@ -146,9 +155,9 @@ def parse_level(value):
     ...
     kztrade.errors.ParameterError: commodity_level must be 2, 4, 6 or 'TOTAL', got 3
     """
-    if value is not None and not (
-        value == TOTAL or (value in (2, 4, 6) and not isinstance(value, bool))
-    ):
+    ok = isinstance(value, str) and value == TOTAL
+    ok = ok or (isinstance(value, (int, np.integer)) and not isinstance(value, bool))
+    if value is not None and not (ok and (value == TOTAL or value in (2, 4, 6))):
         raise ParameterError(f"commodity_level must be 2, 4, 6 or 'TOTAL', got {value!r}")
     return value
 

@@ -372,9 +372,9 @@ main { max-width: 1100px; margin: 0 auto; }
 <img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
 alt="{{ ((output | get_metadata('alt', 'image/png')) or 'Chart') | escape_html }}"
 {%- set width=output | get_metadata('width', 'image/png') -%}
-{%- if width is not none %} width={{ width | escape_html }}{%- endif %}
+{%- if width is not none %} width="{{ width | int }}"{%- endif %}
 {%- set height=output | get_metadata('height', 'image/png') -%}
-{%- if height is not none %} height={{ height | escape_html }}{%- endif %}
+{%- if height is not none %} height="{{ height | int }}"{%- endif %}
 >
 </div>
 {%- endblock data_png %}

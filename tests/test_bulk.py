@@ -588,3 +588,51 @@ def test_large_row_groups_are_read_in_slices_with_the_same_result(bulk, kind, kw
     monkeypatch.setattr(comtrade._Batch, "__init__", counting)
     pd.testing.assert_frame_equal(read_comtrade(bulk[kind], **kwargs), whole)
     assert sliced and max(sliced) <= 8
+
+
+def test_a_file_added_to_a_converted_dataset_is_still_guarded(bulk, tmp_path):
+    slim = bulk["raw"][bulk["raw"]["reporterISO"] == "KAZ"][list(comtrade._COMTRADE_REQUIRED)]
+    slim = slim[slim["partner2Code"].eq("0")] if "partner2Code" in slim else slim
+    csv = tmp_path / "slim.csv"
+    slim.to_csv(csv, index=False)
+    dataset = convert(csv, tmp_path / "slim", partition_by=["reporterISO"])
+    full = bulk["raw"][bulk["raw"]["reporterISO"] == "UZB"].copy()
+    for column in ("qty", "netWgt", "grossWgt", "cifvalue", "fobvalue", "primaryValue"):
+        full[column] = pd.to_numeric(full[column].replace("", np.nan))
+    (dataset / "reporterISO=UZB").mkdir()
+    full.drop(columns=["reporterISO"]).to_parquet(dataset / "reporterISO=UZB" / "hand.parquet")
+    # the added file has breakdown rows (partner2, customs, transport): still left out
+    read = read_comtrade(dataset, reporter="UZB", partner="CHN")
+    assert len(read) == len(read_comtrade(bulk["csv"], reporter="UZB", partner="CHN"))
+    assert "net_weight_kg" in read.columns
+
+
+def test_no_match_in_a_damaged_dataset_is_a_parse_error(bulk, tmp_path):
+    copy = convert(bulk["csv"], tmp_path / "copy", partition_by=["reporterISO"])
+    victim = next((copy / "reporterISO=UZB").rglob("*.parquet"))
+    victim.write_bytes(b"PAR1" + b"\0" * 64 + b"PAR1")
+    assert len(read_comtrade(copy, reporter="KAZ", partner="CHN")) > 0
+    with pytest.raises(ParseError, match=r"cannot read the Parquet data"):
+        read_comtrade(copy, reporter="KAZ", partner="USA")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"period": pd.Period("2023Q2", "Q")}, r"period must be years or months"),
+        ({"flow": []}, r"flow is an empty list"),
+        ({"commodity_level": pd.NA}, r"commodity_level must be 2, 4, 6 or 'TOTAL'"),
+    ],
+)
+def test_odd_filter_values_get_the_filter_message(bulk, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        read_comtrade(bulk["csv"], **kwargs)
+    with pytest.raises(ParameterError, match=message):
+        select(read_comtrade(bulk["csv"], partner="NAM"), **kwargs)
+
+
+def test_zero_dimensional_arrays_are_single_values(bulk):
+    pd.testing.assert_frame_equal(
+        read_comtrade(bulk["csv"], partner=np.array("NAM"), period=np.array(2023)),
+        read_comtrade(bulk["csv"], partner="NAM", period=2023),
+    )

@@ -768,3 +768,13 @@ def test_charts_in_a_page_are_described_by_their_section():
         "Chart: Imports &lt;b&gt;x&lt;/b&gt;",
     ]
     assert "No description has been provided" not in page
+
+
+def test_image_size_metadata_cannot_add_attributes():
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode("ascii")
+    meta = {"image/png": {"width": "1 onerror=alert(3)", "height": 40}}
+    out = nbformat.v4.new_output("display_data", data={"image/png": png}, metadata=meta)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[out])])
+    page = reports.render_html(nb, title="Example")
+    tag = re.search(r"<img[^>]*>", page).group(0)
+    assert "onerror" not in tag and 'height="40"' in tag
