@@ -34,6 +34,19 @@ def _as_list(value) -> list:
     return list(value)
 
 
+def _code_hint(item) -> str:
+    """For a country name given where a code is wanted: the code, found offline."""
+    if not isinstance(item, str) or len(item.strip()) <= 3:
+        return ""
+    from kztrade.cleaning import to_iso3
+    from kztrade.errors import KztradeError
+
+    try:
+        return f"; did you mean {to_iso3([item.strip()])[0]!r}?"
+    except KztradeError:
+        return ""
+
+
 def parse_codes(value, *, name: str) -> set[str]:
     """ISO 3166 alpha-3 codes from one code or a list; the world as both ``WLD`` and ``W00``.
 
@@ -56,7 +69,7 @@ def parse_codes(value, *, name: str) -> set[str]:
     >>> parse_codes("Kazakhstan", name="reporter")
     Traceback (most recent call last):
     ...
-    kztrade.errors.ParameterError: reporter must be ISO 3166 alpha-3 codes (e.g. 'KAZ', ...
+    kztrade.errors.ParameterError: reporter must be ... got 'Kazakhstan'; did you mean 'KAZ'?
     """
     codes = set()
     for item in _as_list(value):
@@ -64,7 +77,7 @@ def parse_codes(value, *, name: str) -> set[str]:
         if code is None or not re.fullmatch(r"[A-Z]{3}|W00", code):
             raise ParameterError(
                 f"{name} must be ISO 3166 alpha-3 codes (e.g. 'KAZ', 'CHN'; 'WLD' for the "
-                f"world), got {item!r}"
+                f"world), got {item!r}{_code_hint(item)}"
             )
         codes.add(code)
     if not codes:

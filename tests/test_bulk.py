@@ -636,3 +636,10 @@ def test_zero_dimensional_arrays_are_single_values(bulk):
         read_comtrade(bulk["csv"], partner=np.array("NAM"), period=np.array(2023)),
         read_comtrade(bulk["csv"], partner="NAM", period=2023),
     )
+
+
+def test_a_country_name_for_a_code_gets_the_code_suggested(bulk):
+    with pytest.raises(ParameterError, match=r"got 'Mongolia'; did you mean 'MNG'\?"):
+        read_comtrade(bulk["csv"], partner="Mongolia")
+    with pytest.raises(ParameterError, match=r"got 'Narnia'$"):
+        select(read_comtrade(bulk["csv"], partner="NAM"), partner="Narnia")
